@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "byline.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from byline.accounts.signals import sync_roles
+
+        # Groups are synced after every migrate (not in a data migration) because permissions
+        # themselves are only created by post_migrate.
+        post_migrate.connect(sync_roles, dispatch_uid="byline.accounts.sync_roles")

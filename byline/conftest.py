@@ -1,0 +1,146 @@
+"""Shared test fixtures: the personas every request-level test speaks of.
+
+admin (superuser), editor, author (who wrote ``post``), moderator, reader (a signed-in
+commenter) and stranger (an anonymous client with no cookies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from byline.accounts.models import User
+from byline.accounts.roles import AUTHOR, EDITOR, MODERATOR
+from byline.discussion.models import Comment, DiscussionSettings
+from byline.discussion.services import post_comment, validate_submission
+from byline.publishing.models import Post
+from byline.publishing.services import save_post
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _person(username: str, group: str | None = None, **extra: Any) -> User:
+    user = User.objects.create_user(
+        username, f"{username}@example.org", PASSWORD, display_name=username.title(), **extra
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return User.objects.create_superuser("admin", "admin@example.org", PASSWORD)
+
+
+@pytest.fixture
+def editor(db: None) -> User:
+    return _person("editor", EDITOR, is_staff=True)
+
+
+@pytest.fixture
+def author(db: None) -> User:
+    return _person("author", AUTHOR, is_staff=True)
+
+
+@pytest.fixture
+def other_author(db: None) -> User:
+    return _person("otherauthor", AUTHOR, is_staff=True)
+
+
+@pytest.fixture
+def moderator(db: None) -> User:
+    return _person("moderator", MODERATOR, is_staff=True)
+
+
+@pytest.fixture
+def reader(db: None) -> User:
+    return _person("reader")
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def login() -> Callable[[User], Client]:
+    """``login(user)`` → a test client signed in as ``user``."""
+    return _client_for
+
+
+@pytest.fixture
+def stranger() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def make_post(author: User) -> Callable[..., Post]:
+    """``make_post(title=…, **fields)`` → a live post by ``author`` unless told otherwise."""
+
+    def make(title: str = "A post about the harbor", **fields: Any) -> Post:
+        by = fields.pop("by", None) or fields.get("author") or author
+        fields.setdefault("author", author)
+        fields.setdefault("status", Post.Status.PUBLISHED)
+        fields.setdefault("published_at", timezone.now() - timedelta(hours=1))
+        fields.setdefault("body", "Some commentary.")
+        categories = fields.pop("categories", None)
+        tags = fields.pop("tags", None)
+        return save_post(Post(title=title, **fields), by=by, categories=categories, tags=tags)
+
+    return make
+
+
+@pytest.fixture
+def post(make_post: Callable[..., Post]) -> Post:
+    return make_post()
+
+
+@pytest.fixture
+def add_comment() -> Callable[..., Comment]:
+    """``add_comment(post, body, parent=None, user=None, name=…, email=…)`` via the services."""
+
+    def add(
+        post: Post,
+        body: str = "A comment.",
+        *,
+        parent: Comment | None = None,
+        user: User | None = None,
+        name: str = "Guest",
+        email: str = "guest@example.org",
+        now: Any = None,
+    ) -> Comment:
+        submission = validate_submission(
+            post,
+            body=body,
+            name=name,
+            email=email,
+            parent_id=parent.pk if parent else None,
+            user=user,
+        )
+        return post_comment(submission, ip_address="127.0.0.1", now=now)
+
+    return add
+
+
+@pytest.fixture
+def hold_comments(db: None) -> DiscussionSettings:
+    rules = DiscussionSettings.current()
+    rules.hold_new_comments = True
+    rules.save()
+    return rules

@@ -1,0 +1,146 @@
+"""Reader comments and the site's discussion settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from byline.publishing.models import Post
+
+# Each level of a thread's ordering key: the comment's creation time then its id, fixed-width so
+# that sorting the keys as strings gives a depth-first walk with siblings oldest first.
+PATH_SEGMENT = "{created:%Y%m%d%H%M%S%f}{pk:012d}"
+PATH_SEGMENT_LENGTH = 32
+MAX_DEPTH_LIMIT = 10
+
+
+class DiscussionSettings(models.Model):
+    """Site-wide discussion rules an editor can change in the admin (one row)."""
+
+    hold_new_comments = models.BooleanField(
+        default=False,
+        help_text="Hold every new comment until a moderator approves it. Off: comments "
+        "publish at once.",
+    )
+    max_depth = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DEPTH_LIMIT)],
+        help_text="Deepest reply level. A reply to a comment at this level joins that level.",
+    )
+    edit_window_minutes = models.PositiveIntegerField(
+        default=10, help_text="How long a commenter may edit their comment. 0 turns editing off."
+    )
+    max_length = models.PositiveIntegerField(
+        default=10_000,
+        validators=[MinValueValidator(100), MaxValueValidator(100_000)],
+        help_text="Longest comment, in characters.",
+    )
+    comments_per_page = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MinValueValidator(5), MaxValueValidator(500)],
+        help_text="Top-level comments per page of a thread; replies stay with their parent.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "discussion settings"
+
+    def __str__(self) -> str:
+        return "Discussion settings"
+
+    CACHE_KEY = "discussion-settings:v1"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> DiscussionSettings:
+        """The settings row, from the cache when possible (it is read on every post page)."""
+        found = cache.get(cls.CACHE_KEY)
+        if found is None:
+            found, _ = cls.objects.get_or_create(pk=1)
+            cache.set(cls.CACHE_KEY, found, 300)
+        return found
+
+
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def public(self) -> CommentQuerySet:
+        return self.filter(status=Comment.Status.PUBLIC)
+
+
+class Comment(models.Model):
+    """A reader's comment. Removal changes the status; rows are never deleted by moderation."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting moderation"
+        PUBLIC = "public", "Public"
+        REMOVED = "removed", "Removed"
+        SPAM = "spam", "Spam"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    # Structural parent in the tree. Past the depth limit this is the replied-to comment's
+    # parent, so the thread stays readable; ``in_reply_to`` keeps who was actually answered.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    in_reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    path = models.CharField(max_length=PATH_SEGMENT_LENGTH * MAX_DEPTH_LIMIT, db_index=True)
+    number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    author_name = models.CharField(max_length=100, blank=True)
+    author_email = models.EmailField(blank=True)
+    author_url = models.URLField(max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+
+    body = models.TextField()
+    body_html = models.TextField(default="")
+    created_at = models.DateTimeField(db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["post", "path"]
+        permissions = [("moderate_comments", "Can approve and remove reader comments")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "number"],
+                condition=Q(number__isnull=False),
+                name="comment_number_unique_per_post",
+            )
+        ]
+        indexes = [models.Index(fields=["post", "status", "path"])]
+
+    def __str__(self) -> str:
+        label = f"#{self.number}" if self.number else f"({self.get_status_display()})"
+        return f"{label} by {self.display_name} on {self.post_id}"
+
+    @property
+    def display_name(self) -> str:
+        """The commenter's name as readers see it; a blank name is "Anonymous"."""
+        if self.user_id is not None and self.user is not None:
+            return self.user.public_name
+        return self.author_name.strip() or "Anonymous"
+
+    def is_by_post_author(self, post: Post) -> bool:
+        """Written by the post's author while signed in (a typed name proves nothing)."""
+        return self.user_id is not None and self.user_id == post.author_id

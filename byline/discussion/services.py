@@ -1,0 +1,279 @@
+"""Every change to a comment goes through here: the post page, the admin, the CLI, imports.
+
+The rules a submission must pass live in ``validate_submission`` so that the form and any other
+caller give the same answers in the same words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from byline.accounts.models import User
+from byline.core.rendering import COMMENT, render_markdown, safe_url
+from byline.discussion.models import PATH_SEGMENT, Comment, DiscussionSettings
+from byline.publishing.models import Post
+
+NAME_MAX_LENGTH = 100
+URL_MAX_LENGTH = 500
+# Line breaks and other control characters in a name or address are how header injection
+# and log forging start; nobody's real name contains one.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_http_url = URLValidator(schemes=["http", "https"])
+_email = EmailValidator()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A comment that passed validation, ready to store."""
+
+    post: Post
+    body: str
+    name: str
+    email: str
+    url: str
+    parent: Comment | None
+    user: User | None
+
+
+def validate_submission(
+    post: Post,
+    *,
+    body: str,
+    name: str = "",
+    email: str = "",
+    url: str = "",
+    parent_id: int | None = None,
+    user: User | None = None,
+    rules: DiscussionSettings | None = None,
+) -> Submission:
+    """Check a comment against the site's rules.
+
+    Raises ``ValidationError`` with a message per field (``body``, ``name``, ``email``, ``url``,
+    ``parent``, or ``__all__``), worded for the reader who typed it.
+    """
+    rules = rules or DiscussionSettings.current()
+    errors: dict[str, str] = {}
+    # Browsers send line breaks as CRLF; count (and store) them as one character, as the
+    # reader's textarea did.
+    body = body.replace("\r\n", "\n")
+    if not post.is_live:
+        raise ValidationError("This post is not published, so it cannot take comments.")
+    if not post.comments_open:
+        raise ValidationError("Comments are closed on this post.")
+
+    text = body.strip()
+    if not text:
+        errors["body"] = "Please write a comment before posting."
+    elif len(body) > rules.max_length:
+        errors["body"] = (
+            f"Your comment is {len(body):,} characters long; the limit is {rules.max_length:,}. "
+            "Please shorten it — your text is kept below."
+        )
+
+    if user is not None and user.is_authenticated:
+        name, email = "", ""
+    else:
+        user = None
+        name = name.strip()
+        email = email.strip()
+        if _CONTROL.search(name):
+            errors["name"] = "Your name cannot contain line breaks or control characters."
+        elif len(name) > NAME_MAX_LENGTH:
+            errors["name"] = f"Please keep your name under {NAME_MAX_LENGTH} characters."
+        if not email:
+            errors["email"] = "Please give your email address. It is never shown publicly."
+        elif _CONTROL.search(email):
+            errors["email"] = "Your email address cannot contain line breaks."
+        else:
+            try:
+                _email(email)
+            except ValidationError:
+                errors["email"] = f"“{email}” is not a valid email address."
+    url = url.strip()
+    if url:
+        if len(url) > URL_MAX_LENGTH or not safe_url(url):
+            errors["url"] = "Your website must be a full address starting with http:// or https://."
+        else:
+            try:
+                _http_url(url)
+            except ValidationError:
+                errors["url"] = f"“{url}” is not a valid web address."
+
+    parent: Comment | None = None
+    if parent_id is not None:
+        parent = Comment.objects.filter(pk=parent_id).first()
+        if parent is None or parent.post_id != post.pk:
+            errors["parent"] = "The comment you are replying to is not on this post."
+            parent = None
+        elif parent.status != Comment.Status.PUBLIC:
+            errors["parent"] = "The comment you are replying to is no longer public."
+            parent = None
+
+    if errors:
+        raise ValidationError(errors)
+    return Submission(post, body, name, email, url, parent, user)
+
+
+def _auto_approves(user: User | None, post: Post, rules: DiscussionSettings) -> bool:
+    if not rules.hold_new_comments:
+        return True
+    if user is None:
+        return False
+    return user.pk == post.author_id or user.has_perm("discussion.moderate_comments")
+
+
+def _make_public(comment: Comment, now: datetime) -> None:
+    """Give ``comment`` the next number of its post. Call inside a transaction."""
+    # The UPDATE locks the post row until commit, so concurrent comments queue for numbers.
+    Post.objects.filter(pk=comment.post_id).update(
+        last_comment_number=F("last_comment_number") + 1,
+        public_comment_count=F("public_comment_count") + 1,
+    )
+    comment.number = Post.objects.values_list("last_comment_number", flat=True).get(
+        pk=comment.post_id
+    )
+    comment.status = Comment.Status.PUBLIC
+    comment.published_at = now
+
+
+@transaction.atomic
+def post_comment(
+    submission: Submission,
+    *,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> Comment:
+    """Store a validated comment; it is public at once or held, as the site's settings say."""
+    now = now or timezone.now()
+    rules = DiscussionSettings.current()
+    post = submission.post
+    parent = submission.parent
+    in_reply_to = parent
+    # Past the deepest level a reply joins its parent's level instead of nesting further.
+    while parent is not None and parent.depth >= rules.max_depth - 1:
+        parent = parent.parent
+    comment = Comment(
+        post=post,
+        parent=parent,
+        in_reply_to=in_reply_to,
+        depth=(parent.depth + 1) if parent else 0,
+        user=submission.user,
+        author_name=submission.name,
+        author_email=submission.email,
+        author_url=submission.url,
+        ip_address=ip_address,
+        user_agent=user_agent[:500],
+        body=submission.body,
+        body_html=render_markdown(submission.body, COMMENT),
+        created_at=now,
+        status=Comment.Status.PENDING,
+    )
+    if _auto_approves(submission.user, post, rules):
+        _make_public(comment, now)
+    comment.path = ""
+    comment.save()
+    segment = PATH_SEGMENT.format(created=now, pk=comment.pk)
+    comment.path = (parent.path if parent else "") + segment
+    Comment.objects.filter(pk=comment.pk).update(path=comment.path)
+    return comment
+
+
+def edit_window_open(comment: Comment, now: datetime | None = None) -> bool:
+    """Is ``comment`` still inside the site's edit window?"""
+    minutes = DiscussionSettings.current().edit_window_minutes
+    return minutes > 0 and (now or timezone.now()) < comment.created_at + timedelta(minutes=minutes)
+
+
+def can_edit_comment(
+    comment: Comment,
+    *,
+    user: User | None,
+    owned_ids: set[int] | frozenset[int] = frozenset(),
+    now: datetime | None = None,
+) -> bool:
+    """May this visitor still edit ``comment``? Its author, within the window, if not removed."""
+    if comment.status not in (Comment.Status.PUBLIC, Comment.Status.PENDING):
+        return False
+    if not edit_window_open(comment, now):
+        return False
+    if user is not None and user.is_authenticated and comment.user_id is not None:
+        return bool(comment.user_id == user.pk)
+    return comment.user_id is None and comment.pk in owned_ids
+
+
+@transaction.atomic
+def edit_comment(
+    comment: Comment,
+    body: str,
+    *,
+    user: User | None,
+    owned_ids: set[int] | frozenset[int] = frozenset(),
+    now: datetime | None = None,
+) -> Comment:
+    """Replace a comment's text, if its author may still edit it."""
+    now = now or timezone.now()
+    if not can_edit_comment(comment, user=user, owned_ids=owned_ids, now=now):
+        raise PermissionDenied("This comment can no longer be edited.")
+    rules = DiscussionSettings.current()
+    body = body.replace("\r\n", "\n")
+    if not body.strip():
+        raise ValidationError({"body": "A comment cannot be empty."})
+    if len(body) > rules.max_length:
+        raise ValidationError(
+            {
+                "body": f"Your comment is {len(body):,} characters long; the limit is "
+                f"{rules.max_length:,}. Please shorten it — your text is kept below."
+            }
+        )
+    comment.body = body
+    comment.body_html = render_markdown(body, COMMENT)
+    comment.edited_at = now
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+def _require_moderator(user: User) -> None:
+    if not (user.is_active and user.has_perm("discussion.moderate_comments")):
+        raise PermissionDenied("Only moderators can do that.")
+
+
+@transaction.atomic
+def approve_comment(comment: Comment, *, by: User, now: datetime | None = None) -> Comment:
+    """Make a held comment public, giving it the next number in its post."""
+    _require_moderator(by)
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.status == Comment.Status.PUBLIC:
+        return comment
+    if comment.number is not None:
+        # It was public before (removed, then restored): it keeps its number.
+        comment.status = Comment.Status.PUBLIC
+        Post.objects.filter(pk=comment.post_id).update(
+            public_comment_count=F("public_comment_count") + 1
+        )
+    else:
+        _make_public(comment, now or timezone.now())
+    comment.save(update_fields=["status", "number", "published_at"])
+    return comment
+
+
+@transaction.atomic
+def remove_comment(comment: Comment, *, by: User) -> Comment:
+    """Take a comment off the page. The row and its number stay; replies stay readable."""
+    _require_moderator(by)
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.status == Comment.Status.PUBLIC:
+        Post.objects.filter(pk=comment.post_id).update(
+            public_comment_count=F("public_comment_count") - 1
+        )
+    comment.status = Comment.Status.REMOVED
+    comment.save(update_fields=["status"])
+    return comment

@@ -1,0 +1,132 @@
+"""Posting and editing comments, and resolving comment permalinks."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from byline.discussion.forms import CommentForm, EditCommentForm
+from byline.discussion.models import Comment, DiscussionSettings
+from byline.discussion.ownership import owned_comment_ids, remember_comment
+from byline.discussion.page import PAGE_PARAM, load_thread
+from byline.discussion.services import can_edit_comment, edit_comment, post_comment
+from byline.publishing.models import Post
+
+
+def _csrf_failed(request: HttpRequest) -> bool:
+    """Run Django's own CSRF check, but let the caller answer a failure."""
+    check = CsrfViewMiddleware(lambda r: HttpResponse())
+    return check.process_view(request, lambda r: HttpResponse(), (), {}) is not None
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def comment_url(comment: Comment, request: HttpRequest | None = None) -> str:
+    """Where a comment is on its post's page, pagination included."""
+    post_url = comment.post.get_absolute_url()
+    if comment.number is None:
+        return f"{post_url}#pending-{comment.pk}"
+    page = load_thread(comment.post, request).page_of(comment.number)
+    if page is None:
+        # Not shown any more (removed with no replies): the discussion, not a dangling anchor
+        # that byline.js would chase back here.
+        return f"{post_url}#comments"
+    query = f"?{PAGE_PARAM}={page}" if page > 1 else ""
+    return f"{post_url}{query}#comment-{comment.number}"
+
+
+# CSRF is checked by hand so that a failed check (a stranger whose cached page carried no token,
+# with JavaScript off) shows a confirmation form holding everything they typed, instead of a bare
+# 403 that would lose their comment.
+@csrf_exempt
+@require_POST
+def post(request: HttpRequest, post_id: int) -> HttpResponse:
+    """Take a comment from the form under a post."""
+    post_obj = get_object_or_404(Post.objects.live().select_related("author"), pk=post_id)
+    user = request.user if request.user.is_authenticated else None
+    form = CommentForm(request.POST, post=post_obj, user=user)
+    if _csrf_failed(request):
+        form.is_valid()  # so the page can show any problems at the same time
+        get_token(request)
+        parent = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
+        context = {
+            "post": post_obj,
+            "comment_form": form,
+            "csrf_ready": True,
+            "discussion_rules": DiscussionSettings.current(),
+            "reply_to": Comment.objects.filter(pk=parent, post=post_obj, status="public").first()
+            if parent
+            else None,
+        }
+        return render(request, "discussion/confirm.html", context, status=403)
+    if not form.is_valid() or form.submission is None:
+        from byline.publishing.views import render_post
+
+        return render_post(request, post_obj, form=form, status=400)
+    comment = post_comment(
+        form.submission,
+        ip_address=_client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    if user is None:
+        remember_comment(request, comment.pk)
+    comment.post = post_obj
+    return HttpResponseRedirect(comment_url(comment, request), status=303)
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Let a commenter change their comment within the edit window."""
+    comment = get_object_or_404(Comment.objects.select_related("post"), pk=pk)
+    user = request.user if request.user.is_authenticated else None
+    owned = owned_comment_ids(request)
+    if not can_edit_comment(comment, user=user, owned_ids=owned):
+        raise PermissionDenied("This comment can no longer be edited.")
+    if request.method == "POST":
+        form = EditCommentForm(request.POST)
+        if form.is_valid():
+            try:
+                edit_comment(comment, form.cleaned_data["body"], user=user, owned_ids=owned)
+            except ValidationError as exc:
+                for error in exc.message_dict.get("body", []):
+                    form.add_error("body", error)
+            else:
+                return HttpResponseRedirect(comment_url(comment, request), status=303)
+        status = 400
+    else:
+        form = EditCommentForm(initial={"body": comment.body})
+        status = 200
+    return render(
+        request, "discussion/edit.html", {"comment": comment, "form": form}, status=status
+    )
+
+
+@require_GET
+def permalink(request: HttpRequest, year: int, month: str, slug: str, number: int) -> HttpResponse:
+    """``…/comment-N/`` → the thread page that shows comment N."""
+    post_obj = get_object_or_404(Post.objects.live(), slug=slug)
+    comment = Comment.objects.filter(post=post_obj, number=number).first()
+    if comment is None:
+        raise Http404("No such comment.")
+    comment.post = post_obj
+    return HttpResponseRedirect(comment_url(comment, request))
+
+
+@never_cache
+@require_GET
+def csrf_token(request: HttpRequest) -> JsonResponse:
+    """A CSRF token for a page that was served without one (see ARCHITECTURE.md)."""
+    return JsonResponse({"csrfToken": get_token(request)})

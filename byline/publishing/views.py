@@ -1,0 +1,163 @@
+"""Reader-facing pages: the front page, a post, archives, and addresses that moved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from byline.accounts.models import User
+from byline.core.caching import shared_when_anonymous
+from byline.discussion.forms import CommentForm
+from byline.discussion.page import discussion_context
+from byline.publishing.models import Category, Post, SlugRedirect, Tag
+from byline.publishing.services import can_edit_post
+
+MONTHS = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+]  # fmt: skip
+
+
+def _listing() -> QuerySet[Post]:
+    return (
+        Post.objects.live()
+        .select_related("author")
+        .prefetch_related("categories", "tags")
+        .order_by("-published_at", "-id")
+    )
+
+
+def _paginate(request: HttpRequest, queryset: QuerySet[Post]) -> Page[Post]:
+    paginator = Paginator(queryset, settings.BYLINE_POSTS_PER_PAGE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _render_list(
+    request: HttpRequest, queryset: QuerySet[Post], heading: str, **extra: Any
+) -> HttpResponse:
+    page = _paginate(request, queryset)
+    context = {"page_obj": page, "posts": page.object_list, "heading": heading, **extra}
+    return render(request, "publishing/post_list.html", context)
+
+
+@require_GET
+@shared_when_anonymous
+def front(request: HttpRequest) -> HttpResponse:
+    """Newest posts first."""
+    return _render_list(request, _listing(), "Latest posts", is_front=True)
+
+
+def render_post(
+    request: HttpRequest,
+    post: Post,
+    *,
+    form: CommentForm | None = None,
+    status: int = 200,
+    preview: bool = False,
+) -> HttpResponse:
+    """The post page with its discussion; also used to re-show a comment form with errors."""
+    context = {"post": post, "preview": preview, **discussion_context(request, post, form)}
+    return render(request, "publishing/post_detail.html", context, status=status)
+
+
+def _post_from_old_slug(slug: str) -> Post | None:
+    moved = SlugRedirect.objects.filter(old_slug=slug).select_related("post").first()
+    if moved is not None and moved.post.is_live:
+        return moved.post
+    return None
+
+
+@require_GET
+@shared_when_anonymous
+def post_detail(request: HttpRequest, year: int, month: str, slug: str) -> HttpResponse:
+    """A post and its discussion; old slugs and wrong dates redirect to the real address."""
+    post = (
+        Post.objects.live()
+        .select_related("author")
+        .prefetch_related("categories", "tags")
+        .filter(slug=slug)
+        .first()
+    )
+    if post is None:
+        moved = _post_from_old_slug(slug)
+        if moved is None:
+            raise Http404("No post lives at this address.")
+        return HttpResponsePermanentRedirect(moved.get_absolute_url())
+    if request.path != post.get_absolute_url():
+        return HttpResponsePermanentRedirect(post.get_absolute_url())
+    return render_post(request, post)
+
+
+@require_GET
+def by_slug(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/old-slug/`` (an address style many blogs used) → the post's address."""
+    post = Post.objects.live().filter(slug=slug).first() or _post_from_old_slug(slug)
+    if post is None:
+        raise Http404("No post lives at this address.")
+    return HttpResponsePermanentRedirect(post.get_absolute_url())
+
+
+@staff_member_required
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft or scheduled post as readers will see it, for the people who may edit it."""
+    post = get_object_or_404(
+        Post.objects.select_related("author").prefetch_related("categories", "tags"), pk=pk
+    )
+    if not can_edit_post(request.user, post):  # type: ignore[arg-type]
+        raise PermissionDenied("You may only preview posts you can edit.")
+    response = render_post(request, post, preview=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+@shared_when_anonymous
+def year_archive(request: HttpRequest, year: int) -> HttpResponse:
+    posts = _listing().filter(published_at__year=year)
+    return _render_list(request, posts, f"Posts from {year}", archive_year=year)
+
+
+@require_GET
+@shared_when_anonymous
+def month_archive(request: HttpRequest, year: int, month: str) -> HttpResponse:
+    number = int(month)
+    if not 1 <= number <= 12:
+        raise Http404("No such month.")
+    posts = _listing().filter(published_at__year=year, published_at__month=number)
+    return _render_list(request, posts, f"Posts from {MONTHS[number - 1]} {year}")
+
+
+@require_GET
+@shared_when_anonymous
+def category(request: HttpRequest, path: str) -> HttpResponse:
+    """A category's posts, including those filed under its subcategories."""
+    cat = get_object_or_404(Category, path=path.strip("/"))
+    within = Q(categories__path=cat.path) | Q(categories__path__startswith=f"{cat.path}/")
+    posts = _listing().filter(within).distinct()
+    children = list(cat.children.all())
+    return _render_list(request, posts, f"Category: {cat.name}", category=cat, children=children)
+
+
+@require_GET
+@shared_when_anonymous
+def tag(request: HttpRequest, slug: str) -> HttpResponse:
+    tag_obj = get_object_or_404(Tag, slug=slug)
+    return _render_list(request, _listing().filter(tags=tag_obj), f"Tagged: {tag_obj.name}")
+
+
+@require_GET
+@shared_when_anonymous
+def author(request: HttpRequest, username: str) -> HttpResponse:
+    person = get_object_or_404(User, username=username)
+    posts = _listing().filter(author=person)
+    if not posts.exists():
+        raise Http404("This person has not published anything yet.")
+    return _render_list(request, posts, f"Posts by {person.public_name}", author=person)

@@ -1,0 +1,57 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path, register_converter
+
+from byline.accounts import views as account_views
+from byline.core.converters import MonthConverter
+from byline.discussion import views as discussion_views
+from byline.publishing import views as publishing_views
+from byline.publishing.feeds import LatestPosts
+from byline.publishing.sitemaps import PostSitemap
+
+register_converter(MonthConverter, "mm")
+
+admin.site.site_header = "Byline"
+admin.site.site_title = "Byline admin"
+
+publishing_patterns = (
+    [
+        path("", publishing_views.front, name="front"),
+        path("<int:year>/", publishing_views.year_archive, name="year"),
+        path("<int:year>/<mm:month>/", publishing_views.month_archive, name="month"),
+        path("<int:year>/<mm:month>/<str:slug>/", publishing_views.post_detail, name="post"),
+        path("category/<path:path>/", publishing_views.category, name="category"),
+        path("tag/<str:slug>/", publishing_views.tag, name="tag"),
+        path("author/<str:username>/", publishing_views.author, name="author"),
+        path("preview/<int:pk>/", publishing_views.preview, name="preview"),
+        path("feed/", LatestPosts(), name="feed"),
+    ],
+    "publishing",
+)
+
+discussion_patterns = (
+    [
+        path("comments/post/<int:post_id>/", discussion_views.post, name="post"),
+        path("comments/<int:pk>/edit/", discussion_views.edit, name="edit"),
+        path(
+            "<int:year>/<mm:month>/<str:slug>/comment-<int:number>/",
+            discussion_views.permalink,
+            name="permalink",
+        ),
+        path("session/csrf/", discussion_views.csrf_token, name="csrf"),
+    ],
+    "discussion",
+)
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"posts": PostSitemap}}, name="sitemap"),
+    path("", include(discussion_patterns)),
+    path("", include(publishing_patterns)),
+    # Last: a bare /slug/ is how many old blogs linked posts.
+    path("<str:slug>/", publishing_views.by_slug, name="by-slug"),
+]
