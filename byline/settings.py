@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "byline.accounts",
     "byline.publishing",
     "byline.discussion",
+    "byline.migration",
     "byline.demo",
 ]
 
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "byline.migration.middleware.LegacyURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -196,3 +198,10 @@ BYLINE_SITE_NAME = env_str("BYLINE_SITE_NAME", "Byline")
 BYLINE_POSTS_PER_PAGE = env_int("BYLINE_POSTS_PER_PAGE", 10, minimum=1, maximum=100)
 # How long shared caches may keep a stranger's page; comment posters see their own fresh page.
 BYLINE_PAGE_MAX_AGE = env_int("BYLINE_PAGE_MAX_AGE", 60, minimum=0)
+# The site's public address, for absolute links in exports (WXR <link>, guid).
+BYLINE_SITE_URL = env_str("BYLINE_SITE_URL", "http://127.0.0.1:8000")
+# Archive uploads in the admin may be far larger than any form; only these paths get the limit.
+BYLINE_MAX_IMPORT_BYTES = env_int("BYLINE_MAX_IMPORT_BYTES", 2 * 1024**3, minimum=1024)
+BYLINE_LARGE_UPLOAD_PATHS = {"/admin/migration/importrun/upload/"}
+# Admin uploads import in a separate process; off runs them inside the request (tests, tiny sites).
+BYLINE_IMPORT_IN_BACKGROUND = env_bool("BYLINE_IMPORT_IN_BACKGROUND", True)

@@ -23,6 +23,9 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             return HttpResponse("The request's Content-Length is not a number.", status=400)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.path in settings.BYLINE_LARGE_UPLOAD_PATHS:
+            # Archive uploads by administrators (the view itself checks who is asking).
+            limit = settings.BYLINE_MAX_IMPORT_BYTES
         if limit is not None and length > limit:
             return HttpResponse(
                 f"This request is {length:,} bytes; the most this site accepts is {limit:,}. "

@@ -186,3 +186,20 @@ def safe_url(url: str) -> str:
     """
     cleaned = re.sub(r"[\x00-\x20\x7f]", "", url)
     return url.strip() if re.match(r"(?i)^https?://[^/\s]", cleaned) else ""
+
+
+def render_body(text: str, body_format: str, profile: Profile) -> str:
+    """Render a stored body by its format: Markdown (written here), WordPress (imported
+    classic/block content with blank-line paragraphs and shortcodes) or plain HTML."""
+    if body_format == "markdown":
+        return render_markdown(text, profile)
+    if body_format == "wordpress":
+        # Imported lazily: only sites that imported from WordPress pay for the converter.
+        from byline.migration.wpcontent import wordpress_comment_to_html, wordpress_to_html
+
+        if profile is COMMENT:
+            return wordpress_comment_to_html(text)
+        return wordpress_to_html(text, profile=profile)
+    if body_format == "html":
+        return sanitize(text, profile)
+    raise ValueError(f"Unknown body format {body_format!r}")

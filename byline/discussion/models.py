@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from byline.publishing.models import Post
+from byline.publishing.models import BodyFormat, Post
 
 # Each level of a thread's ordering key: the comment's creation time then its id, fixed-width so
 # that sorting the keys as strings gives a depth-first walk with siblings oldest first.
@@ -83,6 +83,11 @@ class Comment(models.Model):
         REMOVED = "removed", "Removed"
         SPAM = "spam", "Spam"
 
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Comment"
+        PINGBACK = "pingback", "Pingback"
+        TRACKBACK = "trackback", "Trackback"
+
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
     # Structural parent in the tree. Past the depth limit this is the replied-to comment's
     # parent, so the thread stays readable; ``in_reply_to`` keeps who was actually answered.
@@ -110,8 +115,15 @@ class Comment(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
 
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COMMENT)
     body = models.TextField()
+    body_format = models.CharField(
+        max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
+    )
     body_html = models.TextField(default="")
+    # Where an imported comment came from ("wp:123", "dsq:456"), so a re-import updates it
+    # instead of adding it twice. Empty for comments written here.
+    origin_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -126,7 +138,12 @@ class Comment(models.Model):
                 fields=["post", "number"],
                 condition=Q(number__isnull=False),
                 name="comment_number_unique_per_post",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["post", "origin_id"],
+                condition=Q(origin_id__isnull=False),
+                name="comment_origin_unique_per_post",
+            ),
         ]
         indexes = [models.Index(fields=["post", "status", "path"])]
 

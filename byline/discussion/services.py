@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from byline.accounts.models import User
-from byline.core.rendering import COMMENT, render_markdown, safe_url
+from byline.core.rendering import COMMENT, render_body, render_markdown, safe_url
 from byline.discussion.models import PATH_SEGMENT, Comment, DiscussionSettings
 from byline.publishing.models import Post
 
@@ -235,7 +235,7 @@ def edit_comment(
             }
         )
     comment.body = body
-    comment.body_html = render_markdown(body, COMMENT)
+    comment.body_html = render_body(body, comment.body_format, COMMENT)
     comment.edited_at = now
     comment.save(update_fields=["body", "body_html", "edited_at"])
     return comment

@@ -22,7 +22,9 @@ class LatestPosts(Feed):
         return f"Latest posts from {settings.BYLINE_SITE_NAME}"
 
     def items(self) -> QuerySet[Post]:
-        return Post.objects.live().select_related("author").order_by("-published_at")[:20]
+        return (
+            Post.objects.live().articles().select_related("author").order_by("-published_at")[:20]
+        )
 
     def item_title(self, item: Post) -> str:
         return item.title

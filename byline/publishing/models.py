@@ -79,10 +79,23 @@ class Tag(models.Model):
         return reverse("publishing:tag", kwargs={"slug": self.slug})
 
 
+class BodyFormat(models.TextChoices):
+    """How a stored body is turned into HTML (see ``byline.core.rendering.render_body``)."""
+
+    MARKDOWN = "markdown", "Markdown"
+    # Imported from WordPress: HTML-ish text with blank-line paragraphs and shortcodes.
+    WORDPRESS = "wordpress", "WordPress HTML"
+    HTML = "html", "HTML"
+
+
 class PostQuerySet(models.QuerySet["Post"]):
     def live(self, now: datetime | None = None) -> PostQuerySet:
-        """Posts a stranger may read: published, and due (a future date means scheduled)."""
+        """Posts and pages a stranger may read: published, and due (future = scheduled)."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def articles(self) -> PostQuerySet:
+        """Dated articles only: pages stay out of the front page, archives and feeds."""
+        return self.filter(kind=Post.Kind.POST)
 
 
 class Post(models.Model):
@@ -91,6 +104,12 @@ class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
+        # Readable only by the people who may edit it (WordPress's "private").
+        PRIVATE = "private", "Private"
+
+    class Kind(models.TextChoices):
+        POST = "post", "Post"
+        PAGE = "page", "Page"  # undated, e.g. "About"; lives at /<slug>/
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(
@@ -109,10 +128,15 @@ class Post(models.Model):
         db_index=True,
         help_text="When the post goes live. A future date schedules it; empty means now.",
     )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POST)
     excerpt = models.TextField(blank=True, help_text="Optional lede for lists and feeds.")
     body = models.TextField(
         help_text="Markdown. Credit a quotation with a line starting with — after the quote."
     )
+    body_format = models.CharField(
+        max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
+    )
+    is_sticky = models.BooleanField(default=False, help_text="Keep at the top of the front page.")
     body_html = models.TextField(editable=False, default="")
     categories = models.ManyToManyField(Category, blank=True, related_name="posts")
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
@@ -154,11 +178,13 @@ class Post(models.Model):
 
     @property
     def state_label(self) -> str:
-        if self.status == self.Status.DRAFT:
-            return "Draft"
+        if self.status != self.Status.PUBLISHED:
+            return self.get_status_display()
         return "Scheduled" if self.is_scheduled else "Published"
 
     def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.PAGE:
+            return reverse("by-slug", kwargs={"slug": self.slug})
         when = timezone.localtime(self.published_at or self.created_at or timezone.now())
         return reverse(
             "publishing:post",

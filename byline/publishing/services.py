@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from byline.accounts.models import User
-from byline.core.rendering import POST, render_markdown
+from byline.core.rendering import POST, render_body
 from byline.publishing.models import Category, Post, PostRevision, SlugRedirect, Tag
 
 
@@ -86,7 +86,7 @@ def save_post(
     if post.status == Post.Status.PUBLISHED and post.published_at is None:
         post.published_at = timezone.now()
     post.full_clean(exclude=["body_html", "categories", "tags"])
-    post.body_html = render_markdown(post.body, POST)
+    post.body_html = render_body(post.body, post.body_format, POST)
     post.save()
 
     if categories is not None:

@@ -29,6 +29,7 @@ MONTHS = [
 def _listing() -> QuerySet[Post]:
     return (
         Post.objects.live()
+        .articles()
         .select_related("author")
         .prefetch_related("categories", "tags")
         .order_by("-published_at", "-id")
@@ -52,7 +53,8 @@ def _render_list(
 @shared_when_anonymous
 def front(request: HttpRequest) -> HttpResponse:
     """Newest posts first."""
-    return _render_list(request, _listing(), "Latest posts", is_front=True)
+    posts = _listing().order_by("-is_sticky", "-published_at", "-id")
+    return _render_list(request, posts, "Latest posts", is_front=True)
 
 
 def render_post(
@@ -97,11 +99,14 @@ def post_detail(request: HttpRequest, year: int, month: str, slug: str) -> HttpR
 
 
 @require_GET
+@shared_when_anonymous
 def by_slug(request: HttpRequest, slug: str) -> HttpResponse:
-    """``/old-slug/`` (an address style many blogs used) → the post's address."""
+    """A page (``/about/``), or ``/old-slug/`` (a style many blogs used) → the post's address."""
     post = Post.objects.live().filter(slug=slug).first() or _post_from_old_slug(slug)
     if post is None:
         raise Http404("No post lives at this address.")
+    if post.kind == Post.Kind.PAGE and request.path == post.get_absolute_url():
+        return render_post(request, post)
     return HttpResponsePermanentRedirect(post.get_absolute_url())
 
 

@@ -1,0 +1,338 @@
+"""Exporting the whole site: WXR 1.2 for WordPress (and Byline) and a documented JSON.
+
+Both writers stream (``iterator()`` over the tables, one item written at a time) so a site with a
+million comments exports in bounded memory. Output is deterministic: the same site gives the
+same bytes, and export → import into an empty site → export gives the same bytes again, because
+every object is exported under the id it was imported with (or its own id if it was written
+here), and Byline-only details ride along as ``_byline_*`` meta that WordPress ignores.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import IO, Any
+from xml.sax.saxutils import escape, quoteattr
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from byline.accounts.models import User
+from byline.discussion.models import Comment
+from byline.migration.models import Attachment, ImportedObject
+from byline.migration.wordpress import MARKDOWN_META, NUMBER_META
+from byline.publishing.models import BodyFormat, Category, Post, Tag
+
+WXR_NS = (
+    'xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" '
+    'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+    'xmlns:wfw="http://wellformedweb.org/CommentAPI/" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:wp="http://wordpress.org/export/1.2/"'
+)
+_ZERO = "0000-00-00 00:00:00"
+_COMMENT_STATUS = {"public": "1", "pending": "0", "spam": "spam", "removed": "trash"}
+_NATIVE_OFFSET = 10**9  # keeps a native id clear of an imported one that has the same number
+
+
+def site_url() -> str:
+    return settings.BYLINE_SITE_URL.rstrip("/")
+
+
+def cdata(text: str) -> str:
+    """A CDATA section that survives any text, including "]]>" inside it."""
+    return "<![CDATA[" + (text or "").replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _local(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else _ZERO
+
+
+def _gmt(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else _ZERO
+
+
+def _rfc822(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000") if moment else ""
+
+
+class ExportIds:
+    """Stable export ids: the archive id an object was imported with, else its own pk."""
+
+    # Natives of different kinds are kept apart too: WordPress shares one id space between
+    # posts and attachments.
+    _OFFSETS = {"post": _NATIVE_OFFSET, "attachment": 2 * _NATIVE_OFFSET, "user": _NATIVE_OFFSET}
+
+    def __init__(self) -> None:
+        self._ids: dict[str, dict[int, int]] = {}
+        for kind in ("post", "attachment", "user"):
+            rows = ImportedObject.objects.filter(
+                kind="user_id" if kind == "user" else kind, source__startswith="wordpress:"
+            ).values_list("object_id", "source_id")
+            self._ids[kind] = {obj: int(src) for obj, src in rows if src.isdigit()}
+        self._taken = {kind: set(ids.values()) for kind, ids in self._ids.items()}
+
+    def of(self, kind: str, pk: int) -> int:
+        known = self._ids.setdefault(kind, {})
+        if pk not in known:
+            taken = self._taken.setdefault(kind, set())
+            offset = self._OFFSETS.get(kind, _NATIVE_OFFSET)
+            known[pk] = pk if pk not in taken and kind != "attachment" else pk + offset
+            taken.add(known[pk])
+        return known[pk]
+
+
+def comment_export_id(comment_pk: int, origin_id: str | None) -> int:
+    if origin_id and origin_id.startswith("wp:") and origin_id[3:].isdigit():
+        return int(origin_id[3:])
+    return comment_pk + _NATIVE_OFFSET if origin_id else comment_pk
+
+
+def _post_status(post: Post) -> str:
+    if post.status == Post.Status.PRIVATE:
+        return "private"
+    if post.status == Post.Status.DRAFT:
+        return "draft"
+    return "future" if post.is_scheduled else "publish"
+
+
+def _content(body: str, body_format: str, body_html: str) -> tuple[str, str | None]:
+    """What WordPress should display, and the Markdown source to keep in meta (if any)."""
+    if body_format == BodyFormat.MARKDOWN:
+        return body_html, body
+    return body, None
+
+
+def write_wxr(out: IO[str]) -> None:
+    """Write the whole site as WXR 1.2 (posts, pages, attachments, comments, people, terms)."""
+    for chunk in iter_wxr_export():
+        out.write(chunk)
+
+
+def iter_wxr_export() -> Iterator[str]:
+    ids = ExportIds()
+    base = site_url()
+    yield f'<?xml version="1.0" encoding="UTF-8" ?>\n<rss version="2.0" {WXR_NS}>\n<channel>\n'
+    yield f"\t<title>{escape(settings.BYLINE_SITE_NAME)}</title>\n\t<link>{escape(base)}</link>\n"
+    yield "\t<description></description>\n\t<language>en</language>\n"
+    yield "\t<wp:wxr_version>1.2</wp:wxr_version>\n"
+    yield f"\t<wp:base_site_url>{escape(base)}</wp:base_site_url>\n"
+    yield f"\t<wp:base_blog_url>{escape(base)}</wp:base_blog_url>\n"
+    people = User.objects.filter(Q(posts__isnull=False) | Q(comments__isnull=False)).distinct()
+    for user in sorted(people, key=lambda u: ids.of("user", u.pk)):
+        yield (
+            "\t<wp:author>"
+            f"<wp:author_id>{ids.of('user', user.pk)}</wp:author_id>"
+            f"<wp:author_login>{cdata(user.username)}</wp:author_login>"
+            f"<wp:author_email>{cdata(user.email)}</wp:author_email>"
+            f"<wp:author_display_name>{cdata(user.display_name)}</wp:author_display_name>"
+            f"<wp:author_first_name>{cdata(user.first_name)}</wp:author_first_name>"
+            f"<wp:author_last_name>{cdata(user.last_name)}</wp:author_last_name>"
+            "</wp:author>\n"
+        )
+    slugs = dict(Category.objects.values_list("pk", "slug"))
+    for category in Category.objects.order_by("path"):
+        parent = slugs.get(category.parent_id, "") if category.parent_id else ""
+        yield (
+            "\t<wp:category>"
+            f"<wp:category_nicename>{escape(category.slug)}</wp:category_nicename>"
+            f"<wp:category_parent>{escape(parent)}</wp:category_parent>"
+            f"<wp:cat_name>{cdata(category.name)}</wp:cat_name>"
+            f"<wp:category_description>{cdata(category.description)}</wp:category_description>"
+            "</wp:category>\n"
+        )
+    for tag in Tag.objects.order_by("slug"):
+        yield (
+            "\t<wp:tag>"
+            f"<wp:tag_slug>{escape(tag.slug)}</wp:tag_slug>"
+            f"<wp:tag_name>{cdata(tag.name)}</wp:tag_name></wp:tag>\n"
+        )
+    posts = Post.objects.select_related("author").prefetch_related(
+        "categories", "tags", "old_slugs"
+    )
+    for post in sorted(posts.iterator(chunk_size=200), key=lambda p: ids.of("post", p.pk)):
+        yield _wxr_item(post, ids, base)
+    for attachment in Attachment.objects.order_by("pk"):
+        yield _wxr_attachment(attachment, ids, base)
+    yield "</channel>\n</rss>\n"
+
+
+def _wxr_item(post: Post, ids: ExportIds, base: str) -> str:
+    content, markdown = _content(post.body, post.body_format, post.body_html)
+    comment_status = "open" if post.comments_open else "closed"
+    parts = [
+        "\t<item>\n",
+        f"\t\t<title>{escape(post.title)}</title>\n",
+        f"\t\t<link>{escape(base + post.get_absolute_url())}</link>\n",
+        f"\t\t<pubDate>{_rfc822(post.published_at)}</pubDate>\n",
+        f"\t\t<dc:creator>{cdata(post.author.username)}</dc:creator>\n",
+        f'\t\t<guid isPermaLink="false">{escape(base)}/?p={ids.of("post", post.pk)}</guid>\n',
+        "\t\t<description></description>\n",
+        f"\t\t<content:encoded>{cdata(content)}</content:encoded>\n",
+        f"\t\t<excerpt:encoded>{cdata(post.excerpt)}</excerpt:encoded>\n",
+        f"\t\t<wp:post_id>{ids.of('post', post.pk)}</wp:post_id>\n",
+        f"\t\t<wp:post_date>{cdata(_local(post.published_at))}</wp:post_date>\n",
+        f"\t\t<wp:post_date_gmt>{cdata(_gmt(post.published_at))}</wp:post_date_gmt>\n",
+        f"\t\t<wp:comment_status>{comment_status}</wp:comment_status>\n",
+        "\t\t<wp:ping_status>closed</wp:ping_status>\n",
+        f"\t\t<wp:post_name>{cdata(post.slug)}</wp:post_name>\n",
+        f"\t\t<wp:status>{_post_status(post)}</wp:status>\n",
+        "\t\t<wp:post_parent>0</wp:post_parent>\n\t\t<wp:menu_order>0</wp:menu_order>\n",
+        f"\t\t<wp:post_type>{post.kind}</wp:post_type>\n",
+        "\t\t<wp:post_password></wp:post_password>\n",
+        f"\t\t<wp:is_sticky>{int(post.is_sticky)}</wp:is_sticky>\n",
+    ]
+    for category in sorted(post.categories.all(), key=lambda c: c.path):
+        parts.append(
+            f'\t\t<category domain="category" nicename={quoteattr(category.slug)}>'
+            f"{cdata(category.name)}</category>\n"
+        )
+    for tag in sorted(post.tags.all(), key=lambda t: t.slug):
+        parts.append(
+            f'\t\t<category domain="post_tag" nicename={quoteattr(tag.slug)}>'
+            f"{cdata(tag.name)}</category>\n"
+        )
+    meta = [("_wp_old_slug", s.old_slug) for s in sorted(post.old_slugs.all(), key=str)]
+    if markdown is not None:
+        meta.append((MARKDOWN_META, markdown))
+    for key, value in meta:
+        parts.append(
+            f"\t\t<wp:postmeta><wp:meta_key>{cdata(key)}</wp:meta_key>"
+            f"<wp:meta_value>{cdata(value)}</wp:meta_value></wp:postmeta>\n"
+        )
+    comments = Comment.objects.filter(post=post).select_related("in_reply_to", "user")
+    rows = [(comment_export_id(c.pk, c.origin_id), c) for c in comments.iterator(chunk_size=2000)]
+    for export_id, c in sorted(rows, key=lambda pair: pair[0]):
+        parts.append(_wxr_comment(export_id, c, ids))
+    parts.append("\t</item>\n")
+    return "".join(parts)
+
+
+def _wxr_comment(export_id: int, c: Comment, ids: ExportIds) -> str:
+    content, markdown = _content(c.body, c.body_format, c.body_html)
+    parent = c.in_reply_to
+    parent_id = comment_export_id(parent.pk, parent.origin_id) if parent else 0
+    meta: list[tuple[str, str]] = []
+    if c.number is not None:
+        meta.append((NUMBER_META, str(c.number)))
+    if markdown is not None:
+        meta.append((MARKDOWN_META, markdown))
+    name = c.user.public_name if c.user else c.author_name
+    email = c.user.email if c.user else c.author_email
+    return (
+        "\t\t<wp:comment>\n"
+        f"\t\t\t<wp:comment_id>{export_id}</wp:comment_id>\n"
+        f"\t\t\t<wp:comment_author>{cdata(name)}</wp:comment_author>\n"
+        f"\t\t\t<wp:comment_author_email>{cdata(email)}</wp:comment_author_email>\n"
+        f"\t\t\t<wp:comment_author_url>{escape(c.author_url)}</wp:comment_author_url>\n"
+        f"\t\t\t<wp:comment_author_IP>{escape(c.ip_address or '')}</wp:comment_author_IP>\n"
+        f"\t\t\t<wp:comment_date>{cdata(_local(c.created_at))}</wp:comment_date>\n"
+        f"\t\t\t<wp:comment_date_gmt>{cdata(_gmt(c.created_at))}</wp:comment_date_gmt>\n"
+        f"\t\t\t<wp:comment_content>{cdata(content)}</wp:comment_content>\n"
+        f"\t\t\t<wp:comment_approved>{cdata(_COMMENT_STATUS[c.status])}</wp:comment_approved>\n"
+        f"\t\t\t<wp:comment_type>{cdata(c.kind)}"
+        "</wp:comment_type>\n"
+        f"\t\t\t<wp:comment_parent>{parent_id}</wp:comment_parent>\n"
+        f"\t\t\t<wp:comment_user_id>{ids.of('user', c.user_id) if c.user_id else 0}"
+        "</wp:comment_user_id>\n"
+        + "".join(
+            f"\t\t\t<wp:commentmeta><wp:meta_key>{cdata(k)}</wp:meta_key>"
+            f"<wp:meta_value>{cdata(v)}</wp:meta_value></wp:commentmeta>\n"
+            for k, v in meta
+        )
+        + "\t\t</wp:comment>\n"
+    )
+
+
+def _wxr_attachment(attachment: Attachment, ids: ExportIds, base: str) -> str:
+    export_id = ids.of("attachment", attachment.pk)
+    parent = ids.of("post", attachment.post_id) if attachment.post_id else 0
+    return (
+        "\t<item>\n"
+        f"\t\t<title>{escape(attachment.title)}</title>\n"
+        f'\t\t<guid isPermaLink="false">{escape(attachment.url)}</guid>\n'
+        f"\t\t<wp:post_id>{export_id}</wp:post_id>\n"
+        f"\t\t<wp:post_date>{cdata(_local(attachment.uploaded_at))}</wp:post_date>\n"
+        f"\t\t<wp:post_date_gmt>{cdata(_gmt(attachment.uploaded_at))}</wp:post_date_gmt>\n"
+        "\t\t<wp:status>inherit</wp:status>\n"
+        f"\t\t<wp:post_parent>{parent}</wp:post_parent>\n"
+        "\t\t<wp:post_type>attachment</wp:post_type>\n"
+        f"\t\t<wp:attachment_url>{cdata(attachment.url)}</wp:attachment_url>\n"
+        "\t</item>\n"
+    )
+
+
+# -- JSON -------------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def write_json(out: IO[str]) -> None:
+    """Write everything as the JSON described in docs/export-json.md, streaming."""
+    dump = json.dumps
+    out.write('{\n"format": "byline-export",\n"version": 1,\n')
+    out.write(f'"site": {dump({"name": settings.BYLINE_SITE_NAME, "url": site_url()})},\n')
+    out.write('"exported_at": ' + dump(_iso(timezone.now())) + ",\n")
+    users = [
+        {
+            "id": u.pk, "username": u.username, "email": u.email,
+            "display_name": u.display_name, "first_name": u.first_name,
+            "last_name": u.last_name, "bio": u.bio, "is_staff": u.is_staff,
+            "roles": sorted(g.name for g in u.groups.all()),
+        }
+        for u in User.objects.prefetch_related("groups").order_by("pk")
+    ]  # fmt: skip
+    out.write('"users": ' + dump(users, ensure_ascii=False) + ",\n")
+    categories = [
+        {"id": c.pk, "name": c.name, "slug": c.slug, "path": c.path, "parent": c.parent_id,
+         "description": c.description}
+        for c in Category.objects.order_by("path")
+    ]  # fmt: skip
+    out.write('"categories": ' + dump(categories, ensure_ascii=False) + ",\n")
+    tags = [{"id": t.pk, "name": t.name, "slug": t.slug} for t in Tag.objects.order_by("slug")]
+    out.write('"tags": ' + dump(tags, ensure_ascii=False) + ",\n")
+    out.write('"posts": [\n')
+    first = True
+    posts = Post.objects.prefetch_related("categories", "tags", "old_slugs", "legacy_urls")
+    for post in posts.order_by("pk").iterator(chunk_size=200):
+        out.write(("" if first else ",\n") + dump(_json_post(post), ensure_ascii=False))
+        first = False
+    out.write("\n],\n")
+    attachments = [
+        {"id": a.pk, "post": a.post_id, "url": a.url, "title": a.title,
+         "uploaded_at": _iso(a.uploaded_at)}
+        for a in Attachment.objects.order_by("pk")
+    ]  # fmt: skip
+    out.write('"attachments": ' + dump(attachments, ensure_ascii=False) + "\n}\n")
+
+
+def _json_post(post: Post) -> dict[str, Any]:
+    comments = [
+        {
+            "id": c.pk, "number": c.number, "parent": c.parent_id,
+            "in_reply_to": c.in_reply_to_id, "depth": c.depth, "status": c.status,
+            "kind": c.kind, "user": c.user_id, "author_name": c.author_name,
+            "author_email": c.author_email, "author_url": c.author_url,
+            "ip_address": c.ip_address, "body": c.body, "body_format": c.body_format,
+            "body_html": c.body_html, "created_at": _iso(c.created_at),
+            "edited_at": _iso(c.edited_at), "origin_id": c.origin_id,
+        }
+        for c in Comment.objects.filter(post=post).order_by("path").iterator(chunk_size=2000)
+    ]  # fmt: skip
+    return {
+        "id": post.pk, "kind": post.kind, "title": post.title, "slug": post.slug,
+        "url": post.get_absolute_url(), "author": post.author_id, "status": post.status,
+        "published_at": _iso(post.published_at), "created_at": _iso(post.created_at),
+        "updated_at": _iso(post.updated_at), "excerpt": post.excerpt, "body": post.body,
+        "body_format": post.body_format, "body_html": post.body_html,
+        "comments_open": post.comments_open, "is_sticky": post.is_sticky,
+        "categories": sorted(c.pk for c in post.categories.all()),
+        "tags": sorted(t.pk for t in post.tags.all()),
+        "old_slugs": sorted(s.old_slug for s in post.old_slugs.all()),
+        "legacy_urls": sorted(u.path for u in post.legacy_urls.all()),
+        "comments": comments,
+    }  # fmt: skip

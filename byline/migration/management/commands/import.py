@@ -1,0 +1,49 @@
+"""``byline import wordpress|disqus FILE``: bring an archive in, with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from byline.migration.models import ImportRun
+from byline.migration.progress import ConsoleProgress
+from byline.migration.runs import KINDS, execute
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a WordPress export (WXR) or a Disqus export. Runs in one transaction: on an "
+        "error nothing is imported. Running it again with the same file changes nothing."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("kind", choices=KINDS, help="What made the file.")
+        parser.add_argument("file", help="The exported XML file.")
+        parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+        # The admin records the run first, then starts this command for it.
+        parser.add_argument("--run-id", type=int, help=argparse.SUPPRESS)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["run_id"]:
+            run = ImportRun.objects.filter(pk=options["run_id"]).first()
+            if run is None:
+                raise CommandError(f"There is no import run {options['run_id']}.")
+        else:
+            path = Path(options["file"])
+            if not path.is_file():
+                raise CommandError(f"{path} is not a file Byline can read.")
+            run = ImportRun.objects.create(
+                kind=options["kind"], file_name=path.name, file_path=str(path.resolve())
+            )
+        console = None if options["quiet"] else ConsoleProgress(sys.stderr)
+        report = execute(run, console)
+        if report is None:
+            raise CommandError(run.error)
+        self.stdout.write(self.style.SUCCESS(f"Imported {run.file_name}: {report.summary()}"))
+        for note in report.notes:
+            self.stdout.write(f"  note: {note}")

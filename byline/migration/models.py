@@ -1,0 +1,106 @@
+"""What an import remembers: where each object came from, old addresses, runs and progress."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from byline.publishing.models import Post
+
+
+class ImportedObject(models.Model):
+    """One object of an archive and the Byline row it became.
+
+    ``source`` names the archive's site ("wordpress:https://old.example.org"), so two blogs
+    imported into one Byline never collide; re-importing finds the row again by
+    ``(source, kind, source_id)`` and updates it when ``fingerprint`` changed.
+    Comments are tracked on the comment itself (``Comment.origin_id``): there can be millions.
+    """
+
+    source = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)  # user, category, tag, post, attachment, thread
+    source_id = models.CharField(max_length=200)
+    object_id = models.BigIntegerField()
+    fingerprint = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "kind", "source_id"], name="imported_object_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind} {self.source_id} → {self.object_id}"
+
+
+class LegacyURL(models.Model):
+    """An address a post had on the old site ("/2006/12/iran_offers/", "/?p=123").
+
+    Looked up only when nothing else answers a request (see ``byline.migration.middleware``),
+    so it costs nothing on normal pages.
+    """
+
+    path = models.CharField(max_length=500, unique=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="legacy_urls")
+
+    class Meta:
+        verbose_name = "legacy URL"
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class Attachment(models.Model):
+    """A media file the old site hosted. Recorded, never downloaded: bodies keep linking to it."""
+
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    url = models.URLField(max_length=1000)
+    title = models.CharField(max_length=300, blank=True)
+    mime_type = models.CharField(max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class ImportRun(models.Model):
+    """One import, with live progress for the admin and the report at the end."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20)  # wordpress, disqus
+    file_name = models.CharField(max_length=300)
+    file_path = models.CharField(max_length=1000, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total_bytes = models.BigIntegerField(default=0)
+    processed_bytes = models.BigIntegerField(default=0)
+    counts = models.JSONField(default=dict)
+    notes = models.JSONField(default=list)  # sentences for the person importing
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import of {self.file_name} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.FINISHED:
+            return 100
+        if not self.total_bytes:
+            return 0
+        return min(99, int(100 * self.processed_bytes / self.total_bytes))
