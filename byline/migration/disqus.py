@@ -27,10 +27,19 @@ DisqusRecord = DisqusThread | DisqusPost
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(tag: str) -> str:
     # Disqus puts everything in its default namespace; matching local names also accepts the
-    # hand-edited or re-serialised files that lose it.
-    return tag.rpartition("}")[2]
+    # hand-edited or re-serialised files that lose it. Cached, as a file repeats a dozen tags
+    # millions of times; bounded, so that a hostile file of endless new tags can't grow it.
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2]
+        if len(_LOCAL_NAMES) < 1000:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def _dsq_id(elem: ET.Element) -> str:

@@ -62,7 +62,9 @@ class _Names:
     def __call__(self, tag: str) -> str:
         name = self._cache.get(tag)
         if name is None:
-            name = self._cache[tag] = self._shorten(tag)
+            name = self._shorten(tag)
+            if len(self._cache) < 1000:  # bounded: a hostile file may invent endless tags
+                self._cache[tag] = name
         return name
 
     def _shorten(self, tag: str) -> str:

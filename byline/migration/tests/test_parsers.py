@@ -695,3 +695,11 @@ def test_records_completed_by_the_last_bytes_come_out_before_the_error():
     records, error = _collect_until_error(iter_wxr(io.BytesIO(cut)))
     assert [type(r).__name__ for r in records][-1] == "WxrItem"
     assert "truncated" in error.message
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 8, 13])
+def test_doctype_split_across_reads_is_still_refused(chunk_size):
+    with pytest.raises(ArchiveError, match="DOCTYPE") as info:
+        for _ in iter_event_batches(io.BytesIO(BILLION_LAUGHS), chunk_size=chunk_size):
+            pass
+    assert info.value.line == 2
