@@ -9,8 +9,11 @@ display step once, then hand the result to the same sanitiser as everything else
 WordPress 6.x revision of ``wpautop()``, ``wp_replace_in_html_tags()`` and
 ``get_html_split_regex()``, cross-read against the 5.x source in wordpress-develop), step by
 step and with the same regular expressions, so that imported posts break into the paragraphs their
-readers saw. It is a Python re-implementation of the algorithm, not a copy of the PHP; Byline is
-AGPL-3.0, which may carry GPL-derived work.
+readers saw; three of those expressions are replaced by scanners that find the same matches in
+linear time. Shortcode matching follows ``get_shortcode_regex()`` and ``shortcode_parse_atts()``
+(wp-includes/shortcodes.php) and captions ``img_caption_shortcode()`` (wp-includes/media.php).
+It is a Python re-implementation of the algorithms, not a copy of the PHP; Byline is AGPL-3.0,
+which may carry GPL-derived work.
 
 Everything here treats the text as untrusted: the converters may emit whatever markup the author
 wrote, and :func:`byline.core.rendering.sanitize` is what makes it safe.
@@ -18,6 +21,7 @@ wrote, and :func:`byline.core.rendering.sanitize` is what makes it safe.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Callable
@@ -42,7 +46,7 @@ __all__ = [
 _A = re.ASCII
 
 # Block-level elements, as WordPress lists them. 6.x dropped ``math`` from this list and instead
-# preserves newlines inside <math> the way it does inside <svg> (see _PRESERVE_NEWLINES).
+# preserves newlines inside <math> the way it does inside <svg> (see _protect_raw_text_newlines).
 _ALLBLOCKS = (
     r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form"
     r"|map|area|blockquote|address|style|p|h[1-6]|hr|fieldset|legend|section|article|aside"
@@ -82,13 +86,12 @@ _PARAGRAPH_SPLIT = re.compile(r"\n\s*\n", _A)
 _EMPTY_P = re.compile(r"<p>\s*</p>", _A)
 _UNCLOSED_P_IN_DIV = re.compile(r"<p>([^<]+)</(div|address|form)>", _A)
 _P_AROUND_BLOCK_TAG = re.compile(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", _A)
-_P_AROUND_LI = re.compile(r"<p>(<li.+?)</p>", _A)
 _P_BEFORE_BLOCKQUOTE = re.compile(r"<p><blockquote([^>]*)>", _A | re.IGNORECASE)
 _P_BEFORE_BLOCK_TAG = re.compile(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)", _A)
-_P_AFTER_BLOCK_TAG = re.compile(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", _A)
-_PRESERVE_NEWLINES = re.compile(r"<(script|style|svg|math).*?</\1>", _A | re.DOTALL)
+_RAW_TEXT_OPEN = re.compile(r"<(script|style|svg|math)")
 _NEWLINE_TO_BR = re.compile(r"(?<!<br />)\s*\n", _A)
-_BR_AFTER_BLOCK_TAG = re.compile(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*<br />", _A)
+_BLOCK_TAG_START = re.compile(r"</?" + _ALLBLOCKS, _A)
+_ASCII_SPACE = " \t\n\r\f\v"
 _BR_BEFORE_BLOCK_TAG = re.compile(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", _A)
 _FINAL_NEWLINE_IN_P = re.compile(r"\n</p>$")
 
@@ -99,6 +102,92 @@ _PRESERVED_NEWLINE = "<WPPreserveNewline />"
 
 # PHP's trim() default character list; str.strip() would also remove Unicode spaces.
 _PHP_TRIM = " \t\n\r\0\x0b"
+
+# Three of WordPress's patterns, "<p>(<li.+?)</p>", "(</?ALLBLOCKS[^>]*>)\s*SUFFIX" and
+# "<(script|style|svg|math).*?</\1>"/s, rescan to the end of the text from every candidate that
+# has no closing tag or ">", so a crafted body of a hundred kilobytes takes minutes (PHP gives
+# up at its backtracking limit and WordPress prints an empty post). The functions below find
+# exactly the same matches in linear time by remembering where the next closing tag is.
+
+
+def _unwrap_list_items(text: str) -> str:
+    r"""re.sub(r"<p>(<li.+?)</p>", r"\1", text), in linear time."""
+    start = text.find("<p><li")
+    if start == -1:
+        return text
+    out: list[str] = []
+    pos = 0
+    close = newline = -2  # next "</p>" / "\n" at or after the last place they were looked for
+    while start != -1:
+        # ".+?" needs one character after "<li" and may not cross a newline.
+        if close < start + 7:
+            close = text.find("</p>", start + 7)
+            if close == -1:
+                break
+        if newline < start + 6:
+            newline = text.find("\n", start + 6)
+            if newline == -1:
+                newline = len(text)
+        if newline < close:
+            start = text.find("<p><li", start + 1)
+            continue
+        out.append(text[pos:start])
+        out.append(text[start + 3 : close])
+        pos = close + 4
+        start = text.find("<p><li", pos)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _drop_after_block_tags(text: str, suffix: str) -> str:
+    r"""re.sub(r"(</?ALLBLOCKS[^>]*>)\s*" + suffix, r"\1", text), in linear time.
+
+    Any block name may be followed by anything up to the next ">", so a candidate's tag always
+    ends at the first ">" after its "<"; what follows must be spaces and then ``suffix``.
+    """
+    out: list[str] = []
+    pos = 0
+    gt = after = -2  # the next ">" and the end of the spaces after it, found once per ">"
+    for m in _BLOCK_TAG_START.finditer(text):
+        start = m.start()
+        if start < pos:
+            continue
+        if gt < start:
+            gt = text.find(">", start + 1)
+            if gt == -1:
+                break
+            after = gt + 1
+            while after < len(text) and text[after] in _ASCII_SPACE:
+                after += 1
+        if text.startswith(suffix, after):
+            out.append(text[pos : gt + 1])
+            pos = after + len(suffix)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _protect_raw_text_newlines(text: str) -> str:
+    """Hide the newlines of each <script|style|svg|math …>…</same> from the <br /> step.
+
+    Same matches as WordPress's lazy DOTALL pattern, found in linear time.
+    """
+    out: list[str] = []
+    pos = 0
+    unclosed: set[str] = set()  # names with no closing tag after the current position
+    for m in _RAW_TEXT_OPEN.finditer(text):
+        name = m.group(1)
+        if m.start() < pos or name in unclosed:
+            continue
+        close = text.find(f"</{name}>", m.end())
+        if close == -1:
+            unclosed.add(name)
+            continue
+        end = close + len(name) + 3
+        out.append(text[pos : m.start()])
+        out.append(text[m.start() : end].replace("\n", _PRESERVED_NEWLINE))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _replace_newlines_in_tags(text: str) -> str:
@@ -198,22 +287,22 @@ def wpautop(text: str, br: bool = True) -> str:
     text = _EMPTY_P.sub("", text)
     text = _UNCLOSED_P_IN_DIV.sub("<p>\\1</p></\\2>", text)
     text = _P_AROUND_BLOCK_TAG.sub("\\1", text)
-    text = _P_AROUND_LI.sub("\\1", text)
+    text = _unwrap_list_items(text)
     # A paragraph that starts with a blockquote moves inside it: text in a quote is paragraphed.
     text = _P_BEFORE_BLOCKQUOTE.sub("<blockquote\\1><p>", text)
     text = text.replace("</blockquote></p>", "</p></blockquote>")
     text = _P_BEFORE_BLOCK_TAG.sub("\\1", text)
-    text = _P_AFTER_BLOCK_TAG.sub("\\1", text)
+    text = _drop_after_block_tags(text, "</p>")
 
     if br:
         # Newlines inside script-like elements are code, not line breaks.
-        text = _PRESERVE_NEWLINES.sub(lambda m: m.group(0).replace("\n", _PRESERVED_NEWLINE), text)
+        text = _protect_raw_text_newlines(text)
         text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
         text = _NEWLINE_TO_BR.sub("<br />\n", text)
         text = text.replace(_PRESERVED_NEWLINE, "\n")
 
     # No <br /> right after a block tag, nor right before one that ends a line of layout.
-    text = _BR_AFTER_BLOCK_TAG.sub("\\1", text)
+    text = _drop_after_block_tags(text, "<br />")
     text = _BR_BEFORE_BLOCK_TAG.sub("\\1", text)
     text = _FINAL_NEWLINE_IN_P.sub("</p>", text)
 
@@ -233,21 +322,20 @@ def wpautop(text: str, br: bool = True) -> str:
 
 # The block delimiter grammar of WordPress's block parser: "<!-- wp:name {json} -->",
 # "<!-- /wp:name -->" and the void "<!-- wp:name /-->", with an optional "namespace/" before the
-# name. Gutenberg escapes "--" inside the JSON, so the first "} -->" ends the attributes.
-_BLOCK_DELIMITER = re.compile(
-    r"<!--\s+/?wp:[a-z][a-z0-9_-]*(?:/[a-z][a-z0-9_-]*)?\s+(?:\{.*?\}\s+)?/?-->"
-    # The line break the editor puts after each delimiter goes with it, so that blocks stay
-    # separated by one blank line rather than three.
-    r"(?:[ \t]*\r?\n)?",
-    re.DOTALL,
-)
+# name. Gutenberg escapes "--" inside the JSON, so the first "} -->" after "{" ends it. As a
+# single regex ("{.*?}" across lines) this rescans the rest of the text from every "{" that is
+# never closed; strip_block_comments() scans once instead.
+_BLOCK_OPENER = re.compile(r"<!--\s+/?wp:[a-z][a-z0-9_-]*(?:/[a-z][a-z0-9_-]*)?\s+")
+# The line break the editor puts after each delimiter goes with it, so that blocks stay
+# separated by one blank line rather than three.
+_EOL = r"(?:[ \t]*\r?\n)?"
+_BLOCK_CLOSER = re.compile(r"/?-->" + _EOL)
+_BLOCK_ATTRS_CLOSER = re.compile(r"\}\s+/?-->" + _EOL)
 
 # The Shortcode block: WordPress renders it by running wpautop() over its text, even in block
-# content where autop is otherwise skipped.
-_SHORTCODE_BLOCK = re.compile(
-    r"<!--\s+wp:(?:core/)?shortcode\s+(?:\{.*?\}\s+)?-->(.*?)<!--\s+/wp:(?:core/)?shortcode\s+-->",
-    re.DOTALL,
-)
+# content where autop is otherwise skipped. It never has JSON attributes.
+_SHORTCODE_BLOCK_OPEN = re.compile(r"<!--\s+wp:(?:core/)?shortcode\s+-->")
+_SHORTCODE_BLOCK_CLOSE = re.compile(r"<!--\s+/wp:(?:core/)?shortcode\s+-->")
 
 # has_blocks() in WordPress: any "<!-- wp:" makes the body block content.
 _BLOCK_MARKER = "<!-- wp:"
@@ -260,26 +348,66 @@ def strip_block_comments(text: str) -> str:
     matter to the editor. Dynamic (void) blocks such as ``<!-- wp:latest-posts /-->`` have no
     HTML of their own and so leave nothing behind. Other HTML comments are untouched.
     """
-    return _BLOCK_DELIMITER.sub("", text)
+    if "wp:" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    attrs_can_close = True  # False once no "} -->" is left anywhere after the current position
+    search = 0
+    while m := _BLOCK_OPENER.search(text, search):
+        after = m.end()
+        end: re.Match[str] | None = None
+        if text.startswith("{", after):
+            if attrs_can_close:
+                end = _BLOCK_ATTRS_CLOSER.search(text, after + 1)
+                attrs_can_close = end is not None
+        else:
+            end = _BLOCK_CLOSER.match(text, after)
+        if end is None:
+            search = after
+            continue
+        out.append(text[pos : m.start()])
+        pos = search = end.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _autop_shortcode_blocks(text: str) -> str:
+    # <!-- wp:shortcode -->…<!-- /wp:shortcode --> becomes wpautop(…); the delimiters go later.
+    out: list[str] = []
+    pos = 0
+    while opening := _SHORTCODE_BLOCK_OPEN.search(text, pos):
+        closing = _SHORTCODE_BLOCK_CLOSE.search(text, opening.end())
+        if closing is None:
+            break
+        out.append(text[pos : opening.start()])
+        out.append(wpautop(text[opening.end() : closing.start()]))
+        pos = closing.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------------------------
 # Shortcodes
 # --------------------------------------------------------------------------------------------
+#
+# do_shortcode() matches get_shortcode_regex(), whose six groups are: 1 an extra "[" (escaping),
+# 2 the name, 3 the attribute text, 4 the "/" of a self-closing tag, 5 the enclosed content and
+# 6 an extra "]". Unpacked, that regex says: the opening tag ends at the first "]" after the
+# name (a "/" just before it makes it self-closing); otherwise the content runs to the first
+# "[/name]" if there is one; a "]" right after that is group 6. _ShortcodeConverter applies
+# exactly those rules with str.find() and a table of closing tags, because the regex itself
+# rescans to the end of the text for each unclosed "[name" and a crafted body would take
+# minutes.
+#
+# WordPress only matches the names registered on its site. An importer cannot know which
+# plugins were active, so it converts the names it knows, treats every other name as not
+# registered (left alone, as WordPress leaves unregistered ones), and unescapes "[[any name]]",
+# since an author only escapes a shortcode that was live. Names must start with a letter so that
+# footnote marks such as "[[1]]" stay as written.
 
-# get_shortcode_regex() with its six groups: 1 an extra "[" (escaping), 2 the name, 3 the
-# attribute text, 4 the "/" of a self-closing tag, 5 the enclosed content, 6 an extra "]".
-# WordPress only matches the names registered on that site; an importer cannot know which
-# plugins were active, so any name is matched and the callback decides what to do with it.
-# Names must start with a letter so that footnote marks like "[1]" are never treated as code.
-_SHORTCODE = re.compile(
-    r"\[(\[?)"
-    r"([A-Za-z][\w-]*+)(?![\w-])"
-    r"([^\]/]*(?:/(?!\])[^\]/]*)*?)"
-    r"(?:(/)\]|\](?:([^\[]*+(?:\[(?!/\2\])[^\[]*+)*+)\[/\2\])?)"
-    r"(\]?)",
-    _A,
-)
+_SHORTCODE_OPEN = re.compile(r"\[(\[?)([A-Za-z][\w-]*+)", _A)
+_SHORTCODE_CLOSE = re.compile(r"\[/([A-Za-z][\w-]*+)\]", _A)
 
 # get_shortcode_atts_regex(): name="value", name='value', name=value, "value", 'value', value.
 _SHORTCODE_ATTS = re.compile(
@@ -295,14 +423,11 @@ _ATTS_SPACES = re.compile("[\u00a0\u200b]+")
 # An attribute value that holds "<" must be made of whole tags, or WordPress empties it.
 _BALANCED_TAGS = re.compile(r"^[^<]*+(?:<[^>]*+>[^<]*+)*+$")
 
-# Regions whose text is code or markup, where "[...]" must stay exactly as written: <pre> and
-# <code> elements, HTML comments, and any single tag with a bracket inside (an alt or title that
-# mentions a shortcode). WordPress itself would expand shortcodes inside <pre>; Byline does not,
-# because posts that show shortcodes almost always show them as code.
-_PROTECTED = re.compile(
-    r"<(pre|code)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[A-Za-z/][^>]*\[[^>]*>",
-    re.DOTALL | re.IGNORECASE,
-)
+# Where "[...]" must stay exactly as written: inside <pre> and <code> elements, comments and
+# CDATA, and inside any tag (an alt or title that mentions a shortcode). WordPress would expand
+# shortcodes inside <pre>; Byline does not, because posts that show shortcodes show them as code.
+_RAW_OPEN = re.compile(r"<(pre|code)\b", re.IGNORECASE)
+_RAW_CLOSE = re.compile(r"</(pre|code)\s*>", re.IGNORECASE)
 _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
 
 # The first <img>, possibly inside a link, and the caption text after it (img_caption_shortcode).
@@ -322,7 +447,8 @@ _CSLASH_NAMED = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "v": "\v", "b": "\b
 _VIDEO_SOURCES = ("src", "mp4", "m4v", "webm", "ogv", "flv", "wmv")
 _AUDIO_SOURCES = ("src", "mp3", "ogg", "flac", "m4a", "wav", "wma")
 
-ShortcodeAtts = tuple[dict[str, str], list[str]]
+_ShortcodeAtts = tuple[dict[str, str], list[str]]
+_Handler = Callable[[_ShortcodeAtts, str | None], str | None]
 
 
 def _stripcslashes(value: str) -> str:
@@ -338,7 +464,7 @@ def _stripcslashes(value: str) -> str:
     return _CSLASH.sub(one, value) if "\\" in value else value
 
 
-def _parse_shortcode_atts(text: str) -> ShortcodeAtts:
+def _parse_shortcode_atts(text: str) -> _ShortcodeAtts:
     """shortcode_parse_atts(): named attributes (lower-cased names) and positional values."""
     named: dict[str, str] = {}
     positional: list[str] = []
@@ -386,12 +512,48 @@ def _link(url: str) -> str | None:
     return f'<a href="{escaped}">{escaped}</a>'
 
 
+def _protect(text: str, protected: list[str]) -> str:
+    """Swap the regions where shortcodes must not be expanded for NUL-delimited placeholders.
+
+    The text is cut into text and elements the way WordPress's wp_html_split() does (comments,
+    CDATA and tags, an unterminated one running to the end), which is linear.
+    """
+
+    def hide(part: str) -> str:
+        protected.append(part)
+        return f"\x00{len(protected) - 1}\x00"
+
+    parts = _HTML_SPLIT.split(text)
+    out: list[str] = []
+    raw: list[str] = []  # the pieces of an open <pre>/<code> element
+    raw_name = ""
+    for i, part in enumerate(parts):
+        if raw_name:
+            raw.append(part)
+            close = _RAW_CLOSE.match(part) if i % 2 else None
+            if close and close.group(1).lower() == raw_name:
+                out.append(hide("".join(raw)))
+                raw, raw_name = [], ""
+        elif i % 2 == 0 or not part:
+            out.append(part)
+        elif opening := _RAW_OPEN.match(part):
+            raw, raw_name = [part], opening.group(1).lower()
+        elif "[" in part:
+            out.append(hide(part))
+        else:
+            out.append(part)
+    if raw:
+        out.append(hide("".join(raw)))
+    return "".join(out)
+
+
 class _ShortcodeConverter:
-    """One pass of do_shortcode() over a text whose protected regions are placeholders."""
+    """do_shortcode() for the shortcodes Byline knows, over text with protected placeholders."""
 
     def __init__(self, protected: list[str]) -> None:
         self.protected = protected
-        self.handlers: dict[str, Callable[[ShortcodeAtts, str | None], str | None]] = {
+        # Shortcode names are case-sensitive in WordPress: "[Caption]" was never a caption.
+        self.handlers: dict[str, _Handler] = {
             "caption": self._caption,
             "wp_caption": self._caption,
             "embed": self._embed,
@@ -406,28 +568,55 @@ class _ShortcodeConverter:
         return _PLACEHOLDER.sub(lambda m: self.protected[int(m.group(1))], text)
 
     def convert(self, text: str) -> str:
+        # Handlers call this again on their content. Content stops at the first "[/name]", so
+        # a name can enclose content only once per level and the recursion stays shallow.
         if "[" not in text:
             return text
-        return _SHORTCODE.sub(self._one, text)
+        closers: dict[str, list[int]] = {}
+        for m in _SHORTCODE_CLOSE.finditer(text):
+            closers.setdefault(m.group(1), []).append(m.start())
+        out: list[str] = []
+        pos = 0
+        bracket = -2  # the first "]" at or after the last place it was looked for
+        for m in _SHORTCODE_OPEN.finditer(text):
+            start, escaped, name = m.start(), m.group(1) == "[", m.group(2)
+            handler = self.handlers.get(name)
+            if start < pos or (handler is None and not escaped):
+                continue
+            if bracket < m.end():
+                bracket = text.find("]", m.end())
+                if bracket == -1:
+                    break  # no "]" left: nothing after this can be a shortcode
+            attrs, end, content = text[m.end() : bracket], bracket + 1, None
+            if attrs.endswith("/"):
+                attrs = attrs[:-1]
+            else:
+                starts = closers.get(name, [])
+                i = bisect.bisect_left(starts, end)
+                if i < len(starts):
+                    content, end = text[end : starts[i]], starts[i] + len(name) + 3
+            closing = "]" if text.startswith("]", end) else ""
+            end += len(closing)
+            if escaped and closing:
+                # [[name]] is how authors write a shortcode they want shown, not run.
+                result = text[start + 1 : end - 1]
+            elif handler is None:
+                continue  # "[[name]" of an unknown name: left alone like any unknown one
+            else:
+                converted = handler(_parse_shortcode_atts(attrs), content)
+                # A known shortcode Byline cannot represent stays exactly as written.
+                result = text[start:end] if converted is None else m.group(1) + converted + closing
+            out.append(text[pos:start])
+            out.append(result)
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
 
-    def _one(self, m: re.Match[str]) -> str:
-        # [[name]] is how authors write a shortcode they want shown, not run.
-        if m.group(1) == "[" and m.group(6) == "]":
-            return m.group(0)[1:-1]
-        handler = self.handlers.get(m.group(2).lower())
-        result = handler(_parse_shortcode_atts(m.group(3)), m.group(5)) if handler else None
-        if result is not None:
-            return m.group(1) + result + m.group(6)
-        # Unknown (or unusable) shortcodes stay exactly as written so readers see that something
-        # was there; only their content is searched for shortcodes we do know.
-        if m.group(5) is None:
-            return m.group(0)
-        text = m.string
-        return text[m.start() : m.start(5)] + self.convert(m.group(5)) + text[m.end(5) : m.end()]
-
-    def _caption(self, atts: ShortcodeAtts, content: str | None) -> str | None:
+    def _caption(self, atts: _ShortcodeAtts, content: str | None) -> str | None:
+        if content is None:
+            return None  # an opening tag with no closing one: show it as written
         named, _ = atts
-        body = self.restore(self.convert(content or ""))
+        body = self.restore(self.convert(content))
         caption = named.get("caption")
         before = ""
         image = body
@@ -463,13 +652,13 @@ class _ShortcodeConverter:
                 picture = f'<a href="{_attr(href)}">{picture}</a>'
         return picture
 
-    def _embed(self, atts: ShortcodeAtts, content: str | None) -> str | None:
+    def _embed(self, atts: _ShortcodeAtts, content: str | None) -> str | None:
         # [embed]URL[/embed], or [embed src=URL] as WP_Embed::shortcode() also accepts.
         named, _ = atts
         url = self.restore(content or "").strip() or named.get("src", "")
         return _link(url)
 
-    def _player(self, atts: ShortcodeAtts, content: str | None) -> str | None:
+    def _player(self, atts: _ShortcodeAtts, content: str | None) -> str | None:
         # Jetpack's [youtube URL], [youtube=URL] and [youtube]URL[/youtube] (same for vimeo).
         named, positional = atts
         candidates = [named.get("url", ""), named.get("src", "")]
@@ -478,14 +667,14 @@ class _ShortcodeConverter:
         return next((link for c in candidates if c and (link := _link(c))), None)
 
     def _media(
-        self, atts: ShortcodeAtts, content: str | None, sources: tuple[str, ...]
+        self, atts: _ShortcodeAtts, content: str | None, sources: tuple[str, ...]
     ) -> str | None:
         # [video src=URL] / [video mp4=URL], [audio mp3=URL]: link to the first playable source.
         named, positional = atts
         candidates = [named.get(key, "") for key in sources] + positional
         return next((link for c in candidates if c and (link := _link(c))), None)
 
-    def _gallery(self, atts: ShortcodeAtts, content: str | None) -> str | None:
+    def _gallery(self, atts: _ShortcodeAtts, content: str | None) -> str | None:
         # A gallery is built from the WordPress media library, which does not come with the
         # export; leave a visible mark where it was.
         return "[gallery]" + (self.convert(content) if content else "")
@@ -503,20 +692,14 @@ def convert_shortcodes(text: str) -> str:
     * any other shortcode, or one whose URL is not http(s), is kept exactly as written;
     * ``[[name …]]`` is shown as the literal ``[name …]``, as WordPress shows escaped shortcodes.
 
-    Shortcodes inside ``<pre>``, ``<code>``, HTML comments and tag attributes are left untouched.
-    The result is not sanitised.
+    Shortcodes inside ``<pre>``, ``<code>``, HTML comments and tags are left untouched. The
+    result is not sanitised.
     """
     if "[" not in text:
         return text
     # NUL marks the placeholders; it has no business in HTML (parsers drop or replace it).
-    text = text.replace("\x00", "")
     protected: list[str] = []
-
-    def hide(m: re.Match[str]) -> str:
-        protected.append(m.group(0))
-        return f"\x00{len(protected) - 1}\x00"
-
-    text = _PROTECTED.sub(hide, text)
+    text = _protect(text.replace("\x00", ""), protected)
     converter = _ShortcodeConverter(protected)
     return converter.restore(converter.convert(text))
 
@@ -544,7 +727,7 @@ def wordpress_to_html(text: str, *, profile: Profile = POST) -> str:
     """
     is_block_content = _BLOCK_MARKER in text
     if is_block_content and "wp:shortcode" in text:
-        text = _SHORTCODE_BLOCK.sub(lambda m: wpautop(m.group(1)), text)
+        text = _autop_shortcode_blocks(text)
     text = strip_block_comments(text)
     text = convert_shortcodes(text)
     if not is_block_content:

@@ -6,6 +6,8 @@ checked against the cases in WordPress's unit tests); all text here is invented 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from byline.core.rendering import COMMENT
@@ -249,6 +251,23 @@ def test_shortcodes_in_pre_code_comments_and_attributes_are_untouched():
     assert convert_shortcodes(text) == text
 
 
+def test_a_caption_whose_alt_text_has_brackets():
+    text = '[caption width="5"]<img src="https://p.example/m.png" alt="Map [1990]"> Map[/caption]'
+    assert convert_shortcodes(text) == (
+        '<figure><img src="https://p.example/m.png" alt="Map [1990]">'
+        "<figcaption>Map</figcaption></figure>"
+    )
+
+
+def test_shortcode_names_are_case_sensitive_like_wordpress():
+    text = "[Caption]<img src=x> c[/Caption] [EMBED]https://a.example/[/EMBED]"
+    assert convert_shortcodes(text) == text
+
+
+def test_an_unclosed_caption_is_kept_as_written():
+    assert convert_shortcodes("[caption width=3] and more") == "[caption width=3] and more"
+
+
 def test_brackets_that_are_not_shortcodes_are_left_alone():
     text = "See [1], [sic] and [ ] — also a[b]c."
     assert convert_shortcodes(text) == text
@@ -392,3 +411,26 @@ def test_comment_with_a_quoted_credit_like_readers_write_them():
     assert wordpress_comment_to_html(text) == (
         "<p>“Tides wait for no one.”</p>\n<p>-Old Saying</p>\n<p>True enough.</p>\n"
     )
+
+
+# --- crafted input ------------------------------------------------------------------------
+
+# Each of these made a WordPress pattern rescan the rest of the text from every repetition
+# (tens of seconds to minutes); the linear scanners finish them in a fraction of a second.
+PATHOLOGICAL = [
+    "[a " * 20000,
+    "[caption " * 20000,
+    "".join(f"[n{i}]" for i in range(5000)) + "".join(f"[/n{i}]" for i in range(5000)),
+    "<!-- wp:x {" * 20000,
+    "<style x" * 20000,
+    "<p><li" * 20000,
+    "<figcaption" * 20000,
+]
+
+
+@pytest.mark.parametrize("text", PATHOLOGICAL, ids=lambda t: repr(t[:12]))
+def test_crafted_bodies_take_linear_time(text):
+    started = time.perf_counter()
+    wordpress_to_html(text)
+    wordpress_comment_to_html(text)
+    assert time.perf_counter() - started < 5
