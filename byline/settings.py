@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "byline.accounts",
     "byline.publishing",
     "byline.discussion",
+    "byline.moderation",
     "byline.migration",
     "byline.demo",
 ]

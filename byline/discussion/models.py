@@ -69,6 +69,16 @@ class DiscussionSettings(models.Model):
         return found
 
 
+class RemovalReason(models.TextChoices):
+    """Why a moderator removed a comment; the thread shows the category, not the text."""
+
+    ABUSE = "abuse", "abusive or hateful"
+    SPAM = "spam", "spam"
+    OFF_TOPIC = "off_topic", "off-topic"
+    PERSONAL = "personal", "personal information"
+    OTHER = "other", "against the site's rules"
+
+
 class CommentQuerySet(models.QuerySet["Comment"]):
     def public(self) -> CommentQuerySet:
         return self.filter(status=Comment.Status.PUBLIC)
@@ -121,6 +131,12 @@ class Comment(models.Model):
         max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
     )
     body_html = models.TextField(default="")
+    # The moderation pipeline's verdict: phase, action, code, reason, scores and the features
+    # behind them, shown to moderators (see byline.moderation.pipeline).
+    moderation = models.JSONField(default=dict, blank=True, editable=False)
+    removal_reason = models.CharField(
+        max_length=20, choices=RemovalReason.choices, blank=True, editable=False
+    )
     # Where an imported comment came from ("wp:123", "dsq:456"), so a re-import updates it
     # instead of adding it twice. Empty for comments written here.
     origin_id = models.CharField(max_length=64, null=True, blank=True, editable=False)

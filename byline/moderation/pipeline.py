@@ -1,0 +1,297 @@
+"""The moderation pipeline: one ordered list of phases every submitted comment passes.
+
+Each phase looks at the submission and may return a verdict — approve, hold for review, spam,
+or reject with a message — with a machine-readable code and a reason a moderator can read. The
+most severe verdict wins; every phase's findings are kept on the comment (``Comment.moderation``)
+and in the audit log, so a moderator always sees why. Nothing is deleted: "spam" and "hold" are
+stored and shown in the queue; only "reject" (a rate limit, a nudge) sends the text back to the
+reader, with everything they typed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core import signing
+from django.utils import timezone
+
+from byline.accounts.models import User
+from byline.moderation.models import Ban, ModerationSettings, Term
+from byline.moderation.ratelimits import COMMENT_POST, hit
+
+APPROVE, HOLD, SPAM, REJECT = "approve", "hold", "spam", "reject"
+_SEVERITY = {APPROVE: 0, HOLD: 1, SPAM: 2, REJECT: 3}
+FORM_STAMP_SALT = "byline.comment-form"
+_LINK = re.compile(r"https?://|www\.|\[[^\]]*\]\(", re.IGNORECASE)
+
+
+@dataclass
+class Context:
+    """Everything the phases may look at for one submission."""
+
+    post_id: int
+    body: str
+    name: str = ""
+    email: str = ""
+    url: str = ""
+    user: User | None = None
+    ip: str | None = None
+    user_agent: str = ""
+    honeypot: str = ""
+    form_stamp: str | None = None  # signed time the form was shown; None: not from a form
+    nudge_acknowledged: bool = False
+    now: datetime = field(default_factory=timezone.now)
+    rate_limit: bool = True
+
+
+@dataclass
+class Finding:
+    phase: str
+    action: str
+    code: str
+    reason: str
+
+
+@dataclass
+class Verdict:
+    """The pipeline's decision, with every finding and score behind it."""
+
+    action: str = APPROVE
+    code: str = "ok"
+    reason: str = "Passed every check."
+    phase: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+    features: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+        if _SEVERITY[finding.action] > _SEVERITY[self.action]:
+            self.action, self.code = finding.action, finding.code
+            self.reason, self.phase = finding.reason, finding.phase
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "code": self.code,
+            "reason": self.reason,
+            "phase": self.phase,
+            "findings": [f.__dict__ for f in self.findings],
+            "scores": self.scores,
+            "features": {k: [[w, round(s, 3)] for w, s in v] for k, v in self.features.items()},
+        }
+
+
+class Rejected(Exception):
+    """The reader must change something before the comment can be stored (text kept)."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+        super().__init__(verdict.reason)
+
+
+def form_stamp(now: datetime | None = None) -> str:
+    """The signed time a comment form was shown, for the minimum-time bot check."""
+    return signing.dumps(int((now or timezone.now()).timestamp()), salt=FORM_STAMP_SALT)
+
+
+# -- phases -------------------------------------------------------------------------------------
+
+Phase = Callable[[Context, ModerationSettings, Verdict], None]
+
+
+def rate_limits(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
+    if ctx.rate_limit:
+        # Raises RateLimited (answered with 429 and Retry-After by the view).
+        hit(COMMENT_POST, ip=ctx.ip, email=ctx.email, account=ctx.user.pk if ctx.user else None)
+
+
+def bot_traps(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
+    if ctx.honeypot.strip():
+        verdict.add(
+            Finding("bot_traps", SPAM, "honeypot", "Filled in the field hidden from people.")
+        )
+    if ctx.form_stamp is None:
+        return
+    try:
+        shown = signing.loads(ctx.form_stamp, salt=FORM_STAMP_SALT, max_age=7 * 86400)
+    except signing.BadSignature:
+        verdict.add(
+            Finding(
+                "bot_traps", HOLD, "bad_form_stamp", "The form's timestamp was forged or very old."
+            )
+        )
+        return
+    elapsed = ctx.now.timestamp() - float(shown)
+    if elapsed < rules.min_seconds_to_submit:
+        verdict.add(
+            Finding(
+                "bot_traps", SPAM, "too_fast", f"Submitted {elapsed:.1f}s after the form was shown."
+            )
+        )
+
+
+def duplicates(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
+    from byline.discussion.models import Comment
+
+    text = " ".join(ctx.body.split())
+    if len(text) < 12:
+        return  # "Thanks!" twice is not a flood
+    recent = Comment.objects.filter(created_at__gte=ctx.now - timedelta(days=1), body=ctx.body)
+    same_person = recent.filter(user=ctx.user) if ctx.user else recent.filter(ip_address=ctx.ip)
+    if same_person.filter(post_id=ctx.post_id).exists():
+        verdict.add(
+            Finding("duplicates", SPAM, "duplicate", "The same text was posted here already.")
+        )
+    elif recent.exclude(post_id=ctx.post_id).values("post_id").distinct().count() >= 2:
+        verdict.add(
+            Finding("duplicates", SPAM, "flood", "The same text was posted on several posts.")
+        )
+
+
+def bans(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
+    active = list(Ban.objects.active())
+    if not active:
+        return
+    email = ctx.email.lower()
+    domain = email.rpartition("@")[2]
+    try:
+        address = ipaddress.ip_address(ctx.ip) if ctx.ip else None
+    except ValueError:
+        address = None
+    for ban in active:
+        matched = _ban_matches(ban, ctx, email, domain, address)
+        if matched:
+            verdict.add(
+                Finding("bans", SPAM, f"ban_{ban.kind}", f"Banned ({ban}). {ban.reason}".strip())
+            )
+            return
+
+
+def _ban_matches(
+    ban: Ban,
+    ctx: Context,
+    email: str,
+    domain: str,
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address | None,
+) -> bool:
+    if ban.kind == Ban.Kind.ACCOUNT:
+        return ctx.user is not None and ctx.user.username == ban.value
+    if ban.kind == Ban.Kind.EMAIL:
+        return bool(email) and email == ban.value
+    if ban.kind == Ban.Kind.DOMAIN:
+        return bool(domain) and (domain == ban.value or domain.endswith("." + ban.value))
+    if address is None:
+        return False
+    if ban.kind == Ban.Kind.IP:
+        return str(address) == ban.value
+    return address in ipaddress.ip_network(ban.value)
+
+
+def word_lists(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
+    terms = list(Term.objects.values_list("term", "action"))
+    if not terms:
+        return
+    haystack = "\n".join([ctx.name, ctx.email, ctx.url, ctx.ip or "", ctx.body]).lower()
+    for term, action in sorted(terms, key=lambda t: t[1] != Term.Action.BLOCK):
+        if term.lower() in haystack:
+            finding = (
+                Finding("word_lists", SPAM, "blocked_term", f"Contains the blocked term “{term}”.")
+                if action == Term.Action.BLOCK
+                else Finding("word_lists", HOLD, "held_term", f"Contains the held term “{term}”.")
+            )
+            verdict.add(finding)
+            return
+
+
+def links(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
+    count = len(_LINK.findall(ctx.body))
+    if count > rules.link_limit:
+        verdict.add(
+            Finding(
+                "links", HOLD, "too_many_links", f"{count} links (the limit is {rules.link_limit})."
+            )
+        )
+
+
+def trust(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
+    if rules.trust_threshold == 0:
+        return
+    from byline.discussion.models import Comment
+
+    if ctx.user is not None:
+        if ctx.user.has_perm("discussion.moderate_comments"):
+            return
+        approved = Comment.objects.filter(user=ctx.user, status=Comment.Status.PUBLIC).count()
+        who = "this account"
+    else:
+        # Guests have no verified identity yet: a typed name or email proves nothing.
+        approved, who = 0, "a guest"
+    if approved < rules.trust_threshold:
+        verdict.add(
+            Finding(
+                "trust",
+                HOLD,
+                "new_commenter",
+                f"First comments from {who} are checked ({approved} approved so far, "
+                f"{rules.trust_threshold} needed).",
+            )
+        )
+
+
+def classifiers(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
+    from byline.moderation.scoring import score_comment
+
+    for kind, score, features in score_comment(ctx.body):
+        verdict.scores[kind] = round(score, 4)
+        verdict.features[kind] = features
+        words = ", ".join(f"“{w}”" for w, s in features if s > 0)[:200]
+        if kind == "spam" and score >= rules.spam_threshold:
+            verdict.add(
+                Finding("classifiers", SPAM, "spam_score", f"Spam score {score:.2f} ({words}).")
+            )
+        elif kind == "abuse" and score >= rules.abuse_threshold:
+            if rules.nudge and not ctx.nudge_acknowledged and ctx.form_stamp is not None:
+                verdict.add(
+                    Finding(
+                        "nudge",
+                        REJECT,
+                        "nudge",
+                        "This comment may come across as abusive. You can revise it, or post it "
+                        "as it is and a moderator will review it before it appears.",
+                    )
+                )
+            else:
+                verdict.add(
+                    Finding(
+                        "classifiers", HOLD, "abuse_score", f"Abuse score {score:.2f} ({words})."
+                    )
+                )
+
+
+PHASES: list[Phase] = [
+    rate_limits,
+    bot_traps,
+    duplicates,
+    bans,
+    word_lists,
+    links,
+    trust,
+    classifiers,
+]
+
+
+def run(ctx: Context, phases: list[Phase] | None = None) -> Verdict:
+    """Run every phase; raise ``Rejected`` if the reader must act, else return the verdict."""
+    rules = ModerationSettings.current()
+    verdict = Verdict()
+    for phase in phases or PHASES:
+        phase(ctx, rules, verdict)
+    if verdict.action == REJECT:
+        raise Rejected(verdict)
+    return verdict

@@ -1,0 +1,1 @@
+"""Shipped starting weights (``spam.json``, ``abuse.json``); see ``CREDITS.md``."""
