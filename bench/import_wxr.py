@@ -2,7 +2,7 @@
 
 Generates a synthetic WXR 1.2 file with ``bench/wxr_gen.py`` (``--posts`` × ``--comments-per-post``
 comments, deterministic for ``--seed``; or takes ``--file``), creates a throwaway database (a temp
-SQLite file, or ``byline_bench_import`` dropped and recreated on the PostgreSQL server named by
+SQLite file, or ``byline_bench_import_<pid>`` created on the PostgreSQL server named by
 ``--postgres``) and runs ``byline migrate`` in its own process. Then, each in a fresh process
 under ``/usr/bin/time`` (or a small Python wrapper when that is missing), it measures:
 
@@ -18,6 +18,11 @@ is there whatever its status, statuses and kinds match, every reply keeps its ``
 each post's public comments are numbered 1..k oldest first, non-public comments have no number,
 tree paths nest, and the posts' counters agree. The re-import must leave the counts unchanged and
 report every comment unchanged; the export must hold every comment.
+
+The code measured is a copy of ``byline/`` taken at the start (``--code-rev REV`` copies a
+commit instead, e.g. ``HEAD`` to compare with uncommitted work; ``--live-code`` runs the work
+tree itself), so edits made by others during a long run cannot mix into it; the output names
+the commit and a digest of the files run.
 
 ``--profile cpu|mem`` instead runs one import in-process under cProfile (top functions by
 cumulative and own time) or tracemalloc (peak, and the biggest allocation sites at the peak).
@@ -37,6 +42,7 @@ Temp files and the benchmark database are removed at the end unless ``--keep``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shlex
 import shutil
@@ -57,7 +63,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from wxr_gen import Stats, generate  # noqa: E402
 
-BENCH_DB = "byline_bench_import"
+# One database per run (the pid): two runs on one server must not drop each other's.
+BENCH_DB = f"byline_bench_import_{os.getpid()}"
 BYLINE = ROOT / ".venv" / "bin" / "byline"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 TIME = Path("/usr/bin/time")
@@ -100,6 +107,17 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--no-reimport", action="store_true", help="skip the second import")
     p.add_argument("--no-export", action="store_true", help="skip the export")
     p.add_argument("--keep", action="store_true", help="keep the temp folder and database")
+    p.add_argument(
+        "--code-rev",
+        default="",
+        help="run byline/ as of this git commit (e.g. HEAD) instead of the work tree",
+    )
+    p.add_argument(
+        "--live-code",
+        action="store_true",
+        help="run the work tree's byline/ (default: a copy taken at the start, so that edits "
+        "made during a long run don't mix into it)",
+    )
     p.add_argument("--profile", choices=("cpu", "mem"), help="profile one import in-process")
     p.add_argument("--top", type=int, default=30, help="rows of profile output (30)")
     return p.parse_args()
@@ -203,7 +221,7 @@ def measure(label: str, command: Sequence[str], env: dict[str, str], tmp: Path) 
     done.set()
     sampler.join()
     if proc.returncode != 0:
-        sys.exit(f"{label} failed ({proc.returncode}):\n{stdout}\n{stderr}")
+        raise StepFailed(f"{label} failed ({proc.returncode}):\n{stdout}\n{stderr[-3000:]}")
     user, system, peak = rss_file.read_text().split()[-3:]
     return Measured(label, wall, int(peak), float(user) + float(system), samples, stdout + stderr)
 
@@ -211,7 +229,7 @@ def measure(label: str, command: Sequence[str], env: dict[str, str], tmp: Path) 
 def run_quietly(command: Sequence[str], env: dict[str, str]) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+        raise StepFailed(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr[-3000:]}")
 
 
 def count_in_file(path: Path, needle: bytes) -> int:
@@ -373,12 +391,29 @@ else:
 
 def profile(mode: str, file: Path, env: dict[str, str], top: int) -> None:
     command = [str(PYTHON), "-c", _PROFILE_CHILD, mode, str(file), str(top)]
-    result = subprocess.run(command, env=env, cwd=ROOT, check=False)
+    result = subprocess.run(command, env=env, cwd=env["BYLINE_VAR_DIR"], check=False)
     if result.returncode != 0:
-        sys.exit("the profiled import failed")
+        raise StepFailed("the profiled import failed")
 
 
 # -- the run -------------------------------------------------------------------------------------
+def code_version(rev: str = "") -> str:
+    """The commit measured, or the work tree's commit and whether byline/ had changes."""
+
+    def git(*args: str) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        return result.stdout.strip()
+
+    if rev:
+        return f"commit {git('rev-parse', '--short', rev) or rev}"
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "byline")
+    changes = f" + uncommitted changes in {len(dirty.splitlines())} files" if dirty else ""
+    return f"work tree at {commit}{changes}"
+
+
 def rerun_command(args: argparse.Namespace) -> str:
     parts = [".venv/bin/python", "bench/import_wxr.py"]
     if args.file:
@@ -388,7 +423,9 @@ def rerun_command(args: argparse.Namespace) -> str:
         parts += ["--seed", str(args.seed)]
     if args.postgres:
         parts += ["--postgres", args.postgres]
-    for flag in ("no_reimport", "no_export", "keep"):
+    if args.code_rev:
+        parts += ["--code-rev", args.code_rev]
+    for flag in ("no_reimport", "no_export", "keep", "live_code"):
         if getattr(args, flag):
             parts.append("--" + flag.replace("_", "-"))
     if args.profile:
@@ -396,11 +433,62 @@ def rerun_command(args: argparse.Namespace) -> str:
     return shlex.join(parts)
 
 
+class StepFailed(Exception):
+    pass
+
+
+HEADER = (
+    f"{'step':<10}{'file MB':>9}{'posts':>8}{'comments':>11}{'wall s':>9}{'CPU s':>8}"
+    f"{'comments/s':>12}{'per CPU s':>11}{'peak RSS MB':>13}   RSS MB at 25/50/75%"
+)
+
+
+def row(m: Measured, size_mb: float, posts: int, comments: int) -> str:
+    trend = "/".join(f"{m.rss_at(s) / 1024:.0f}" for s in (0.25, 0.5, 0.75))
+    return (
+        f"{m.label:<10}{size_mb:>9,.1f}{posts:>8,}{comments:>11,}{m.wall:>9.1f}{m.cpu:>8.1f}"
+        f"{comments / m.wall:>12,.0f}{comments / max(m.cpu, 0.01):>11,.0f}"
+        f"{m.peak_kib / 1024:>13,.0f}   {trend}"
+    )
+
+
+def snapshot_code(tmp: Path, rev: str) -> Path:
+    """Copy byline/ (the work tree as it is now, or a commit) to run that copy, unchanged."""
+    code = tmp / "code"
+    if rev:
+        code.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", rev, "byline"], cwd=ROOT, capture_output=True, check=False
+        )
+        if archive.returncode != 0:
+            raise StepFailed(f"git archive {rev}: {archive.stderr.decode()}")
+        subprocess.run(["tar", "-x", "-C", str(code)], input=archive.stdout, check=True)
+    else:
+        shutil.copytree(
+            ROOT / "byline", code / "byline", ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return code
+
+
+def tree_digest(code: Path) -> str:
+    """A short hash of the Python files run, to tell apart runs of a work tree in flux."""
+    digest = hashlib.sha256()
+    for path in sorted((code / "byline").rglob("*.py")):
+        if "tests" not in path.parts:
+            digest.update(str(path.relative_to(code)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def main() -> None:
     args = parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="byline-bench-import-", dir=args.workdir))
     drop: Callable[[], None] = lambda: None  # noqa: E731
+    rows: list[str] = []
+    problems: list[str] = []
+    version = "?"
     try:
+        code = ROOT if args.live_code else snapshot_code(tmp, args.code_rev)
+        version = f"{code_version(args.code_rev)}; byline/*.py digest {tree_digest(code)}"
         stats: Stats | None = None
         if args.file:
             wxr = args.file.resolve()
@@ -421,9 +509,19 @@ def main() -> None:
             "BYLINE_ENV": "development",
             "DEBUG": "0",  # DEBUG keeps every query in memory: it would dominate the RSS
             "DJANGO_SETTINGS_MODULE": "byline.settings",
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(code),  # ahead of the editable install's finder
         }
         engine = "PostgreSQL" if args.postgres else "SQLite"
+        print(f"Code: {version}" + ("" if args.live_code else f" (copied to {code})"))
+        pending = subprocess.run(
+            [str(BYLINE), "makemigrations", "--check", "--dry-run"],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if pending.returncode != 0:
+            raise StepFailed(
+                "the models have changes without a migration (someone is mid-edit?); "
+                f"try again later:\n{pending.stdout}{pending.stderr}"
+            )
         print(f"Database: {engine}; migrating …")
         run_quietly([str(BYLINE), "migrate", "--verbosity", "0"], env)
         if args.profile:
@@ -432,29 +530,29 @@ def main() -> None:
         query = query_function(db_url)
         file_mb = wxr.stat().st_size / 1e6
         posts = stats.posts if stats else 0
-        results: list[tuple[Measured, int]] = []
-        export_mb = 0.0
+        import_command = [str(BYLINE), "import", "wordpress", str(wxr), "--quiet"]
 
         print("Importing …", flush=True)
-        first = measure(
-            "import", [str(BYLINE), "import", "wordpress", str(wxr), "--quiet"], env, tmp
-        )
+        first = measure("import", import_command, env, tmp)
         comments = int(query("SELECT COUNT(*) FROM discussion_comment")[0][0])
         posts = posts or int(query("SELECT COUNT(*) FROM publishing_post")[0][0])
-        results.append((first, comments))
-        db_bytes = database_size(db_url, query)
-        print(f"  {first.wall:.1f}s; checking the database …", flush=True)
-        t0 = time.perf_counter()
-        problems = check_import(query, stats)
-        print(f"  checks took {time.perf_counter() - t0:.1f}s")
+        db_mb = database_size(db_url, query) / 1e6
+        rows.append(row(first, file_mb, posts, comments))
+        print(f"{HEADER}\n{rows[-1]}\n  database after import: {db_mb:,.0f} MB", flush=True)
         counts = summary_counts(first.stdout)
+        print("  import summary:", ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        for line in first.stdout.splitlines():
+            if line.strip().startswith("note:"):
+                print("   ", line.strip())
+        t0 = time.perf_counter()
+        problems += check_import(query, stats)
+        print(f"  checks took {time.perf_counter() - t0:.1f}s: {len(problems)} problems")
 
         if not args.no_reimport:
             print("Importing the same file again …", flush=True)
-            again = measure(
-                "re-import", [str(BYLINE), "import", "wordpress", str(wxr), "--quiet"], env, tmp
-            )
-            results.append((again, comments))
+            again = measure("re-import", import_command, env, tmp)
+            rows.append(row(again, file_mb, posts, comments))
+            print(rows[-1], flush=True)
             after = int(query("SELECT COUNT(*) FROM discussion_comment")[0][0])
             recount = summary_counts(again.stdout)
             if after != comments:
@@ -477,44 +575,27 @@ def main() -> None:
             exported = measure(
                 "export", [str(BYLINE), "export", "wordpress", "-o", str(out)], env, tmp
             )
-            results.append((exported, comments))
             in_export = count_in_file(out, b"<wp:comment>")
             if in_export != comments:
                 problems.append(f"export holds {in_export:,} comments, the site {comments:,}")
-            export_mb = out.stat().st_size / 1e6
+            rows.append(row(exported, out.stat().st_size / 1e6, posts, comments))
+            print(rows[-1], flush=True)
             out.unlink()
-
-        print()
-        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(
-            f"{engine}, {os.cpu_count()} CPUs (load average now {load}), WXR {file_mb:,.1f} MB, "
-            f"{posts:,} posts, {comments:,} comments; database after import "
-            f"{db_bytes / 1e6:,.0f} MB"
-        )
-        header = (
-            f"{'step':<10}{'file MB':>9}{'posts':>8}{'comments':>11}{'wall s':>9}{'CPU s':>8}"
-            f"{'comments/s':>12}{'per CPU s':>11}{'peak RSS MB':>13}   RSS MB at 25/50/75%"
-        )
-        print(header)
-        print("-" * len(header))
-        for m, n in results:
-            size = export_mb if m.label == "export" else file_mb
-            trend = "/".join(f"{m.rss_at(s) / 1024:.0f}" for s in (0.25, 0.5, 0.75))
-            print(
-                f"{m.label:<10}{size:>9,.1f}{posts:>8,}{n:>11,}{m.wall:>9.1f}{m.cpu:>8.1f}"
-                f"{n / m.wall:>12,.0f}{n / max(m.cpu, 0.01):>11,.0f}{m.peak_kib / 1024:>13,.0f}"
-                f"   {trend}"
-            )
-        print()
-        print("import summary:", ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-        for line in first.stdout.splitlines():
-            if line.strip().startswith("note:"):
-                print(" ", line.strip())
+    except StepFailed as exc:
+        problems.append(f"STOPPED: {exc}")
+    finally:
+        if rows:
+            load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"\n{'PostgreSQL' if args.postgres else 'SQLite'}, {os.cpu_count()} CPUs "
+                  f"(load average at the end {load})")  # fmt: skip
+            print(HEADER)
+            print("-" * len(HEADER))
+            print("\n".join(rows))
+        print(f"\ncode: {version}")
         print("checks:", "all passed" if not problems else "")
         for p in problems:
             print("  PROBLEM:", p)
         print(f"\nRerun: {rerun_command(args)}")
-    finally:
         if args.keep:
             print(f"Kept {tmp}" + (f" and the database {BENCH_DB}" if args.postgres else ""))
         else:

@@ -81,6 +81,9 @@ class WordPressImporter:
         self.pending_categories: list[WxrTerm] = []
         self.attachment_parents: list[tuple[int, int]] = []
         self.fallback_author: User | None = None
+        # Terms are few and used by every post: look each up once per run.
+        self.categories: dict[str, Category] = {}
+        self.tags: dict[str, Tag] = {}
 
     # -- the channel header ------------------------------------------------------------------
     def site(self, site: WxrSite) -> None:
@@ -132,12 +135,15 @@ class WordPressImporter:
     # -- terms ---------------------------------------------------------------------------------
     def _tag(self, slug: str, name: str) -> Tag:
         slug = slugify(unquote(slug), allow_unicode=True)[:100] or slugify(name)[:100] or "tag"
+        if slug in self.tags:
+            return self.tags[slug]
         tag = Tag.objects.filter(slug=slug).first()
         if tag is None:
             tag = Tag.objects.filter(name=name[:100]).first() or Tag.objects.create(
                 slug=slug, name=name[:100] or slug
             )
             self.report.counts["tags"] += 1
+        self.tags[slug] = tag
         return tag
 
     def flush_categories(self) -> None:
@@ -178,9 +184,11 @@ class WordPressImporter:
 
     def _category_for(self, nicename: str, label: str) -> Category:
         slug = unquote(nicename)
-        found_id = self.mapping.object_id("category", slug)
-        found = Category.objects.filter(pk=found_id).first() if found_id else None
-        return found or self._category(slug, label, None)
+        if slug not in self.categories:
+            found_id = self.mapping.object_id("category", slug)
+            found = Category.objects.filter(pk=found_id).first() if found_id else None
+            self.categories[slug] = found or self._category(slug, label, None)
+        return self.categories[slug]
 
     # -- items ---------------------------------------------------------------------------------
     def item(self, item: WxrItem) -> None:
@@ -228,6 +236,7 @@ class WordPressImporter:
         )  # fmt: skip
         found = self.mapping.get("post", item.source_id)
         post = Post.objects.filter(pk=found.object_id).first() if found else None
+        created = False
         if post is not None and found is not None and found.fingerprint == print_:
             self.report.counts["posts_unchanged"] += 1
         else:
@@ -257,9 +266,9 @@ class WordPressImporter:
             )  # fmt: skip
             self.mapping.remember("post", item.source_id, post.pk, print_)
             self.report.counts["posts_added" if created else "posts_updated"] += 1
-            self._terms(post, item)
+            self._terms(post, item, fresh=created)
             self._old_urls(post, item)
-        self._comments(post, item.comments)
+        self._comments(post, item.comments, fresh=created)
 
     def _fallback_author(self) -> User:
         """Posts whose author is missing from the file go to the first superuser."""
@@ -273,15 +282,19 @@ class WordPressImporter:
             self.report.note(f"Posts with no known author were given to “{user.username}”.")
         return self.fallback_author
 
-    def _terms(self, post: Post, item: WxrItem) -> None:
+    def _terms(self, post: Post, item: WxrItem, *, fresh: bool) -> None:
         categories, tags = [], []
         for domain, nicename, label in item.terms:
             if domain == "category":
                 categories.append(self._category_for(nicename, label))
             elif domain == "post_tag":
                 tags.append(self._tag(nicename, label))
-        post.categories.set(categories)
-        post.tags.set(tags)
+        if fresh:  # nothing to compare with: one INSERT each
+            post.categories.add(*categories)
+            post.tags.add(*tags)
+        else:
+            post.categories.set(categories)
+            post.tags.set(tags)
 
     def _old_urls(self, post: Post, item: WxrItem) -> None:
         paths = {f"/?{'page_id' if item.post_type == 'page' else 'p'}={item.source_id}"}
@@ -291,13 +304,23 @@ class WordPressImporter:
                 paths.add(parts.path)
             elif parts.query.startswith(("p=", "page_id=")):
                 paths.add(f"/?{parts.query}")
-        for path in paths:
-            if path != post.get_absolute_url():
-                LegacyURL.objects.update_or_create(path=path[:500], defaults={"post": post})
-        for old in item.meta.get("_wp_old_slug", []):
-            old = unquote(old)[:200]
-            if old and old != post.slug and not Post.objects.filter(slug=old).exists():
-                SlugRedirect.objects.update_or_create(old_slug=old, defaults={"post": post})
+        current = post.get_absolute_url()
+        # Upserts: one statement each, whether the address is new or moved to this post.
+        LegacyURL.objects.bulk_create(
+            [LegacyURL(path=path[:500], post=post) for path in sorted(paths) if path != current],
+            update_conflicts=True,
+            unique_fields=["path"],
+            update_fields=["post"],
+        )
+        olds = {unquote(old)[:200] for old in item.meta.get("_wp_old_slug", [])} - {"", post.slug}
+        if olds:
+            olds -= set(Post.objects.filter(slug__in=olds).values_list("slug", flat=True))
+            SlugRedirect.objects.bulk_create(
+                [SlugRedirect(old_slug=old, post=post) for old in sorted(olds)],
+                update_conflicts=True,
+                unique_fields=["old_slug"],
+                update_fields=["post"],
+            )
 
     def _attachment(self, item: WxrItem) -> None:
         url = clean_url(item.attachment_url or item.guid)
@@ -316,7 +339,7 @@ class WordPressImporter:
             self.attachment_parents.append((attachment.pk, item.parent_source_id))
         self.report.counts["attachments"] += 1
 
-    def _comments(self, post: Post, comments: list[WxrComment]) -> None:
+    def _comments(self, post: Post, comments: list[WxrComment], *, fresh: bool) -> None:
         incoming = []
         for c in comments:
             created = self._when(c.date_local, c.date_gmt) or post.published_at or timezone.now()
@@ -339,7 +362,7 @@ class WordPressImporter:
                     number=_number(c.meta.get(NUMBER_META, [])),
                 )
             )
-        place_comments(post, incoming, self.report)
+        place_comments(post, incoming, self.report, fresh=fresh)
 
     def finish(self) -> None:
         if self.pending_categories:

@@ -735,10 +735,34 @@ def wordpress_to_html(text: str, *, profile: Profile = POST) -> str:
     return _EMPTY_PARAGRAPH.sub("", sanitize(text, profile))
 
 
+# Text with none of these is plain prose: no tags for wpautop to work around and nothing the
+# sanitiser would escape or drop, so the fast path below gives the same bytes.
+_NOT_PLAIN = re.compile(r"[<>&\x00-\x08\x0b\x0c\x0e-\x1f\x7f\xa0]")
+
+
+def _plain_autop(text: str) -> str:
+    """``wpautop`` for text with no markup: only its paragraph and line-break steps apply."""
+    if text.strip(_PHP_TRIM) == "":
+        return ""
+    text = (text + "\n").replace("\r\n", "\n").replace("\r", "\n")
+    text = _MANY_NEWLINES.sub("\n\n", text)
+    chunks = [chunk for chunk in _PARAGRAPH_SPLIT.split(text) if chunk]
+    text = "".join(f"<p>{chunk.strip(chr(10))}</p>\n" for chunk in chunks)
+    text = _EMPTY_P.sub("", text)
+    text = _NEWLINE_TO_BR.sub("<br />\n", text)
+    text = _drop_after_block_tags(text, "<br />")
+    text = _BR_BEFORE_BLOCK_TAG.sub("\\1", text)
+    return _FINAL_NEWLINE_IN_P.sub("</p>", text)
+
+
 def wordpress_comment_to_html(text: str) -> str:
     """Turn a WordPress comment body (``wp:comment_content``) into safe Byline HTML.
 
     WordPress displays comments with ``wpautop`` and no shortcodes (comment bodies were already
-    filtered by kses when saved); Byline then applies its own comment allowlist.
+    filtered by kses when saved); Byline then applies its own comment allowlist. Most comments
+    are plain prose, which takes a shortcut that an import of a million comments notices.
     """
+    if not _NOT_PLAIN.search(text):
+        # The sanitiser would only re-serialise "<br />" as "<br>"; do that and skip it.
+        return _EMPTY_PARAGRAPH.sub("", _plain_autop(text).replace("<br />", "<br>"))
     return _EMPTY_PARAGRAPH.sub("", sanitize(wpautop(text), COMMENT))

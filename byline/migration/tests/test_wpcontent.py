@@ -434,3 +434,23 @@ def test_crafted_bodies_take_linear_time(text):
     wordpress_to_html(text)
     wordpress_comment_to_html(text)
     assert time.perf_counter() - started < 5
+
+
+def test_the_plain_prose_shortcut_gives_the_same_bytes_as_the_full_path():
+    """Differential test: random markup-free comments through both paths."""
+    import random
+
+    from byline.core.rendering import COMMENT, sanitize
+    from byline.migration.wpcontent import _EMPTY_PARAGRAPH, _NOT_PLAIN, wordpress_comment_to_html
+
+    rng = random.Random(7)
+    pieces = ["word", "Ünïcödé", "日本語", "🙂", " ", "  ", "\t", "\n", "\n\n", "\r\n", "\n \n",
+              "-", "—", '"quoted"', "'", "x.", "p", "br", "/", "=", "http://example.org", "\n\n\n"]  # fmt: skip
+    checked = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert not _NOT_PLAIN.search(text)
+        slow = _EMPTY_PARAGRAPH.sub("", sanitize(wpautop(text), COMMENT))
+        assert wordpress_comment_to_html(text) == slow, repr(text)
+        checked += 1
+    assert checked == 4000
