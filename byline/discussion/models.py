@@ -174,6 +174,13 @@ class Comment(models.Model):
             return self.user.public_name
         return self.author_name.strip() or "Anonymous"
 
+    @property
+    def legacy_anchor(self) -> int | None:
+        """The comment's id on the WordPress site it was imported from, which old links
+        use as ``#comment-ID``."""
+        origin = self.origin_id or ""
+        return int(origin[3:]) if origin.startswith("wp:") and origin[3:].isdigit() else None
+
     def is_by_post_author(self, post: Post) -> bool:
         """Written by the post's author while signed in (a typed name proves nothing)."""
         return self.user_id is not None and self.user_id == post.author_id

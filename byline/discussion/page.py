@@ -59,7 +59,7 @@ def load_thread(post: Post, request: HttpRequest | None = None) -> Thread:
 _SHOWN_FIELDS = (
     "id", "post_id", "parent_id", "in_reply_to_id", "user_id", "number", "depth", "path",
     "status", "author_name", "author_url", "body_html", "created_at", "edited_at",
-    "user__display_name", "user__first_name", "user__last_name", "user__username",
+    "user__display_name", "user__first_name", "user__last_name", "user__username", "origin_id",
 )  # fmt: skip
 
 

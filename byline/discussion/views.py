@@ -119,6 +119,9 @@ def permalink(request: HttpRequest, year: int, month: str, slug: str, number: in
     """``…/comment-N/`` → the thread page that shows comment N."""
     post_obj = get_object_or_404(Post.objects.live(), slug=slug)
     comment = Comment.objects.filter(post=post_obj, number=number).first()
+    if comment is None and number > post_obj.last_comment_number:
+        # An old WordPress link's #comment-ID (ids of imported comments are kept).
+        comment = Comment.objects.filter(post=post_obj, origin_id=f"wp:{number}").first()
     if comment is None:
         raise Http404("No such comment.")
     comment.post = post_obj

@@ -366,3 +366,16 @@ def test_export_json_is_valid_and_complete():
     assert "/archives/2006/12/keepers_offer_to_help/" in post["legacy_urls"]
     assert post["old_slugs"] == ["keepers-offer"]
     assert {c["number"] for c in post["comments"]} == {1, 2, 3, 4, 5, 6}
+
+
+def test_old_comment_anchors_still_find_their_comment(client):
+    import_wordpress(FIXTURE)
+    post = Post.objects.get()
+    page = client.get(post.get_absolute_url()).content.decode()
+    # An old link .../keepers_offer_to_help/#comment-9003 lands on the same comment (#3).
+    assert '<span id="comment-9003"></span>' in page
+    assert page.index('id="comment-9003"') < page.index('id="comment-4"')
+    response = client.get(f"{post.get_absolute_url()}comment-9003/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{post.get_absolute_url()}#comment-3"
+    assert client.get(f"{post.get_absolute_url()}comment-9999/").status_code == 404
