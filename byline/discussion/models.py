@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from byline.core.models import SiteSettings
 from byline.publishing.models import BodyFormat, Post
 
 # Each level of a thread's ordering key: the comment's creation time then its id, fixed-width so
@@ -19,7 +17,7 @@ PATH_SEGMENT_LENGTH = 32
 MAX_DEPTH_LIMIT = 10
 
 
-class DiscussionSettings(models.Model):
+class DiscussionSettings(SiteSettings):
     """Site-wide discussion rules an editor can change in the admin (one row)."""
 
     hold_new_comments = models.BooleanField(
@@ -53,20 +51,6 @@ class DiscussionSettings(models.Model):
         return "Discussion settings"
 
     CACHE_KEY = "discussion-settings:v1"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.pk = 1
-        super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
-
-    @classmethod
-    def current(cls) -> DiscussionSettings:
-        """The settings row, from the cache when possible (it is read on every post page)."""
-        found = cache.get(cls.CACHE_KEY)
-        if found is None:
-            found, _ = cls.objects.get_or_create(pk=1)
-            cache.set(cls.CACHE_KEY, found, 300)
-        return found
 
 
 class RemovalReason(models.TextChoices):

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from byline.core.models import SiteSettings
 
-class ModerationSettings(models.Model):
+
+class ModerationSettings(SiteSettings):
     """Thresholds a site changes in the admin (one row, cached)."""
 
     trust_threshold = models.PositiveSmallIntegerField(
@@ -59,19 +59,6 @@ class ModerationSettings(models.Model):
 
     def __str__(self) -> str:
         return "Moderation settings"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.pk = 1
-        super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
-
-    @classmethod
-    def current(cls) -> ModerationSettings:
-        found = cache.get(cls.CACHE_KEY)
-        if found is None:
-            found, _ = cls.objects.get_or_create(pk=1)
-            cache.set(cls.CACHE_KEY, found, 300)
-        return found
 
 
 class Term(models.Model):
