@@ -4,13 +4,14 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, register_converter
 
 from byline.accounts import views as account_views
-from byline.core.converters import MonthConverter
+from byline.core.converters import MonthConverter, YearConverter
 from byline.discussion import views as discussion_views
 from byline.publishing import views as publishing_views
 from byline.publishing.feeds import LatestPosts
 from byline.publishing.sitemaps import PostSitemap
 
 register_converter(MonthConverter, "mm")
+register_converter(YearConverter, "yyyy")
 
 admin.site.site_header = "Byline"
 admin.site.site_title = "Byline admin"
@@ -18,9 +19,9 @@ admin.site.site_title = "Byline admin"
 publishing_patterns = (
     [
         path("", publishing_views.front, name="front"),
-        path("<int:year>/", publishing_views.year_archive, name="year"),
-        path("<int:year>/<mm:month>/", publishing_views.month_archive, name="month"),
-        path("<int:year>/<mm:month>/<str:slug>/", publishing_views.post_detail, name="post"),
+        path("<yyyy:year>/", publishing_views.year_archive, name="year"),
+        path("<yyyy:year>/<mm:month>/", publishing_views.month_archive, name="month"),
+        path("<yyyy:year>/<mm:month>/<str:slug>/", publishing_views.post_detail, name="post"),
         path("category/<path:path>/", publishing_views.category, name="category"),
         path("tag/<str:slug>/", publishing_views.tag, name="tag"),
         path("author/<str:username>/", publishing_views.author, name="author"),
@@ -35,7 +36,7 @@ discussion_patterns = (
         path("comments/post/<int:post_id>/", discussion_views.post, name="post"),
         path("comments/<int:pk>/edit/", discussion_views.edit, name="edit"),
         path(
-            "<int:year>/<mm:month>/<str:slug>/comment-<int:number>/",
+            "<yyyy:year>/<mm:month>/<str:slug>/comment-<int:number>/",
             discussion_views.permalink,
             name="permalink",
         ),

@@ -8,3 +8,15 @@ class MonthConverter:
 
     def to_url(self, value: str) -> str:
         return f"{int(value):02d}"
+
+
+class YearConverter:
+    """Four-digit years: /0/ or /99999999999/ are not archives (and must not reach datetime)."""
+
+    regex = "[0-9]{4}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return f"{int(value):04d}"

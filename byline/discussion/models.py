@@ -124,6 +124,9 @@ class Comment(models.Model):
     # Where an imported comment came from ("wp:123", "dsq:456"), so a re-import updates it
     # instead of adding it twice. Empty for comments written here.
     origin_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # A hash of the archive's fields at the last import: a re-import changes the comment only
+    # when its source changed, so local moderation and edits survive.
+    origin_hash = models.CharField(max_length=16, blank=True, editable=False)
     created_at = models.DateTimeField(db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -42,13 +42,16 @@ def _shown(post: Post, request: HttpRequest | None) -> Q:
     return shown & Q(post=post)
 
 
-def load_thread(post: Post, request: HttpRequest | None = None) -> Thread:
+def load_thread(
+    post: Post, request: HttpRequest | None = None, also: tuple[int, ...] = ()
+) -> Thread:
     """The post's whole thread as this visitor may see it, in one query in display order:
     public comments, placeholders for removed ones and — only on a personal page — the
-    visitor's own comments awaiting moderation. Rows are skeletons; see ``fill_page``."""
+    visitor's own comments awaiting moderation (and ``also``: a comment just posted, before
+    the visitor's page counts as personal). Rows are skeletons; see ``fill_page``."""
     rows = [
         Skeleton(*values)
-        for values in Comment.objects.filter(_shown(post, request))
+        for values in Comment.objects.filter(_shown(post, request) | Q(pk__in=also, post=post))
         .order_by("path")
         .values_list("id", "parent_id", "number", "status")
     ]

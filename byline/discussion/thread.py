@@ -88,6 +88,7 @@ class Thread:
         self.per_page = per_page
         self._roots: list[list[ThreadItem]] = []
         self._page_of_number: dict[int, int] = {}
+        self._page_of_pk: dict[int, int] = {}
         self._shape(self._prune(rows))
 
     @staticmethod
@@ -106,22 +107,21 @@ class Thread:
 
     def _shape(self, rows: list[ThreadRow]) -> None:
         depth_of: dict[int, int] = {}
-        previous_depth = -1
         for row in rows:
             if row.parent_id is None or not self._roots:
                 depth = 0
             elif row.parent_id in depth_of:
                 depth = depth_of[row.parent_id] + 1
             else:
-                # Its parent is not shown (hidden since): keep it level with the row before.
-                depth = previous_depth
+                # Its parent is not shown (held, spam): it starts a thread of its own rather
+                # than appearing to answer whatever came before it.
+                depth = 0
             depth_of[row.pk] = depth
             item = ThreadItem(comment=row, depth=depth)
             if depth == 0 or not self._roots:
                 self._roots.append([item])
             else:
                 self._roots[-1].append(item)
-            previous_depth = depth
 
         for index, group in enumerate(self._roots):
             page = index // self.per_page + 1
@@ -131,6 +131,7 @@ class Thread:
                 item.closes = max(0, item.depth - nxt) if not item.has_children else 0
                 if item.comment.number is not None:
                     self._page_of_number[item.comment.number] = page
+                self._page_of_pk[item.comment.pk] = page
 
     @property
     def num_pages(self) -> int:
@@ -147,6 +148,10 @@ class Thread:
         start = (number - 1) * self.per_page
         items = [item for group in self._roots[start : start + self.per_page] for item in group]
         return ThreadPage(number=number, num_pages=self.num_pages, items=items)
+
+    def page_of_comment(self, pk: int) -> int | None:
+        """The page that shows the comment with this id (numbered or not)."""
+        return self._page_of_pk.get(pk)
 
     def page_of(self, comment_number: int) -> int | None:
         """The page that shows comment ``comment_number``, or None if it is not shown."""

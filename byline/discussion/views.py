@@ -37,9 +37,11 @@ def _client_ip(request: HttpRequest) -> str | None:
 def comment_url(comment: Comment, request: HttpRequest | None = None) -> str:
     """Where a comment is on its post's page, pagination included."""
     post_url = comment.post.get_absolute_url()
+    thread = load_thread(comment.post, request, also=(comment.pk,))
+    page = thread.page_of_comment(comment.pk)
     if comment.number is None:
-        return f"{post_url}#pending-{comment.pk}"
-    page = load_thread(comment.post, request).page_of(comment.number)
+        query = f"?{PAGE_PARAM}={page}" if page and page > 1 else ""
+        return f"{post_url}{query}#pending-{comment.pk}"
     if page is None:
         # Not shown any more (removed with no replies): the discussion, not a dangling anchor
         # that byline.js would chase back here.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,7 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
             upload = form.cleaned_data["archive"]
             folder = Path(settings.VAR_DIR) / "imports"
             folder.mkdir(parents=True, exist_ok=True)
-            target = folder / f"{int(time.time())}-{get_valid_filename(upload.name)}"
+            target = folder / f"{uuid.uuid4().hex}-{get_valid_filename(upload.name)}"
             with target.open("wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)

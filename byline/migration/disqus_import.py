@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from datetime import UTC
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.db import transaction
 from django.urls import Resolver404, resolve
@@ -49,7 +49,7 @@ def match_thread(thread: DisqusThread) -> Post | None:
         if legacy is not None:
             return legacy.post
     for candidate in (thread.link, thread.identifier):
-        path = urlsplit(candidate or "").path
+        path = unquote(urlsplit(candidate or "").path)
         if not path:
             continue
         legacy = LegacyURL.objects.filter(path__in=[path, path.rstrip("/") + "/"]).first()

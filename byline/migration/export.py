@@ -16,7 +16,6 @@ from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from byline.accounts.models import User
@@ -71,8 +70,17 @@ class ExportIds:
             rows = ImportedObject.objects.filter(
                 kind="user_id" if kind == "user" else kind, source__startswith="wordpress:"
             ).values_list("object_id", "source_id")
-            self._ids[kind] = {obj: int(src) for obj, src in rows if src.isdigit()}
+            ids: dict[int, int] = {}
+            used: set[int] = set()
+            # Two imported blogs may both have had a post 10: the first keeps it, the other
+            # gets an offset id like a native object.
+            for obj, src in sorted(rows):
+                if src.isdigit() and int(src) not in used and obj not in ids:
+                    ids[obj] = int(src)
+                    used.add(int(src))
+            self._ids[kind] = ids
         self._taken = {kind: set(ids.values()) for kind, ids in self._ids.items()}
+        self.authors = set(User.objects.filter(posts__isnull=False).values_list("pk", flat=True))
 
     def of(self, kind: str, pk: int) -> int:
         known = self._ids.setdefault(kind, {})
@@ -85,9 +93,11 @@ class ExportIds:
 
 
 def comment_export_id(comment_pk: int, origin_id: str | None) -> int:
+    """A comment's WordPress id if it came from WordPress, else its own id offset clear of
+    WordPress ids (which have gaps that Byline's own ids would otherwise fall into)."""
     if origin_id and origin_id.startswith("wp:") and origin_id[3:].isdigit():
         return int(origin_id[3:])
-    return comment_pk + _NATIVE_OFFSET if origin_id else comment_pk
+    return comment_pk + _NATIVE_OFFSET
 
 
 def _post_status(post: Post) -> str:
@@ -120,7 +130,8 @@ def iter_wxr_export() -> Iterator[str]:
     yield "\t<wp:wxr_version>1.2</wp:wxr_version>\n"
     yield f"\t<wp:base_site_url>{escape(base)}</wp:base_site_url>\n"
     yield f"\t<wp:base_blog_url>{escape(base)}</wp:base_blog_url>\n"
-    people = User.objects.filter(Q(posts__isnull=False) | Q(comments__isnull=False)).distinct()
+    # Only people who wrote posts are WordPress authors; commenters travel as name and email.
+    people = User.objects.filter(pk__in=ids.authors)
     for user in sorted(people, key=lambda u: ids.of("user", u.pk)):
         yield (
             "\t<wp:author>"
@@ -132,12 +143,12 @@ def iter_wxr_export() -> Iterator[str]:
             f"<wp:author_last_name>{cdata(user.last_name)}</wp:author_last_name>"
             "</wp:author>\n"
         )
-    slugs = dict(Category.objects.values_list("pk", "slug"))
+    nicenames = category_nicenames()
     for category in Category.objects.order_by("path"):
-        parent = slugs.get(category.parent_id, "") if category.parent_id else ""
+        parent = nicenames.get(category.parent_id, "") if category.parent_id else ""
         yield (
             "\t<wp:category>"
-            f"<wp:category_nicename>{escape(category.slug)}</wp:category_nicename>"
+            f"<wp:category_nicename>{escape(nicenames[category.pk])}</wp:category_nicename>"
             f"<wp:category_parent>{escape(parent)}</wp:category_parent>"
             f"<wp:cat_name>{cdata(category.name)}</wp:cat_name>"
             f"<wp:category_description>{cdata(category.description)}</wp:category_description>"
@@ -155,13 +166,23 @@ def iter_wxr_export() -> Iterator[str]:
     # Row order, not export-id order: an import keeps the file's order, so a round trip is still
     # byte-identical, and the site is streamed instead of sorted in memory.
     for post in posts.order_by("pk").iterator(chunk_size=200):
-        yield _wxr_item(post, ids, base)
+        yield _wxr_item(post, ids, base, nicenames)
     for attachment in Attachment.objects.order_by("pk"):
         yield _wxr_attachment(attachment, ids, base)
     yield "</channel>\n</rss>\n"
 
 
-def _wxr_item(post: Post, ids: ExportIds, base: str) -> str:
+def category_nicenames() -> dict[int, str]:
+    """WordPress needs category slugs unique site-wide; Byline only per parent. A shared slug
+    is exported as its path ("politics-local", "sports-local") so nothing merges."""
+    rows = list(Category.objects.values_list("pk", "slug", "path"))
+    counts: dict[str, int] = {}
+    for _, slug, _ in rows:
+        counts[slug] = counts.get(slug, 0) + 1
+    return {pk: slug if counts[slug] == 1 else path.replace("/", "-") for pk, slug, path in rows}
+
+
+def _wxr_item(post: Post, ids: ExportIds, base: str, nicenames: dict[int, str]) -> str:
     content, markdown = _content(post.body, post.body_format, post.body_html)
     comment_status = "open" if post.comments_open else "closed"
     parts = [
@@ -188,7 +209,7 @@ def _wxr_item(post: Post, ids: ExportIds, base: str) -> str:
     ]
     for category in sorted(post.categories.all(), key=lambda c: c.path):
         parts.append(
-            f'\t\t<category domain="category" nicename={quoteattr(category.slug)}>'
+            f'\t\t<category domain="category" nicename={quoteattr(nicenames[category.pk])}>'
             f"{cdata(category.name)}</category>\n"
         )
     for tag in sorted(post.tags.all(), key=lambda t: t.slug):
@@ -223,6 +244,7 @@ def _wxr_comment(export_id: int, c: Comment, ids: ExportIds) -> str:
         meta.append((MARKDOWN_META, markdown))
     name = c.user.public_name if c.user else c.author_name
     email = c.user.email if c.user else c.author_email
+    user_id = ids.of("user", c.user_id) if c.user_id in ids.authors else 0
     return (
         "\t\t<wp:comment>\n"
         f"\t\t\t<wp:comment_id>{export_id}</wp:comment_id>\n"
@@ -237,7 +259,7 @@ def _wxr_comment(export_id: int, c: Comment, ids: ExportIds) -> str:
         f"\t\t\t<wp:comment_type>{cdata(c.kind)}"
         "</wp:comment_type>\n"
         f"\t\t\t<wp:comment_parent>{parent_id}</wp:comment_parent>\n"
-        f"\t\t\t<wp:comment_user_id>{ids.of('user', c.user_id) if c.user_id else 0}"
+        f"\t\t\t<wp:comment_user_id>{user_id}"
         "</wp:comment_user_id>\n"
         + "".join(
             f"\t\t\t<wp:commentmeta><wp:meta_key>{cdata(k)}</wp:meta_key>"

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from django.db import connection
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 
 from byline.core.rendering import COMMENT, render_body, safe_url
 from byline.discussion.models import (
@@ -249,28 +251,81 @@ def _insert_comments(rows: list[Comment]) -> None:
             cursor.executemany(sql, params[start : start + 2000])
 
 
+def _parents_first(
+    items: dict[str, IncomingComment], report: ImportReport
+) -> tuple[list[IncomingComment], dict[str, str | None]]:
+    """Oldest first, but every parent before its replies; broken links made top-level.
+
+    Iterative, so a reply chain thousands deep (listed child first) cannot overflow the stack.
+    """
+    parent_of: dict[str, str | None] = {}
+    for key, item in items.items():
+        parent = item.parent_origin_id
+        if parent and parent not in items:
+            report.counts["replies_to_missing_parents"] += 1
+            report.note(
+                "Some replies name a parent comment that is not in the file; they were "
+                "imported as top-level comments."
+            )
+            parent = None
+        parent_of[key] = parent
+    # Break loops (a → b → a): walk each chain once, remembering what is on the current path.
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in items:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and state.get(node) is None:
+            state[node] = 1
+            path.append(node)
+            nxt = parent_of[node]
+            if nxt is not None and state.get(nxt) == 1:
+                parent_of[node] = None
+                report.note("A loop of replies was broken by making one of them top-level.")
+                nxt = None
+            node = nxt
+        for key in path:
+            state[key] = 2
+    children: dict[str | None, list[IncomingComment]] = {}
+    for item in sorted(items.values(), key=lambda c: (c.created_at, c.origin_number)):
+        children.setdefault(parent_of[item.origin_id], []).append(item)
+    order: list[IncomingComment] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        item = stack.pop()
+        order.append(item)
+        stack.extend(reversed(children.get(item.origin_id, [])))
+    return order, parent_of
+
+
+def _source_hash(item: IncomingComment, parent: str | None) -> str:
+    return fingerprint(*(getattr(item, name) for name in _COMPARED), parent, item.number)[:16]
+
+
 def place_comments(
     post: Post, incoming: Iterable[IncomingComment], report: ImportReport, *, fresh: bool = False
 ) -> None:
     """Insert or update one post's imported comments, keeping threads, numbers and order.
 
-    ``incoming`` may list replies before their parents. Comments already imported are found by
-    ``origin_id`` and updated only if something changed; their numbers never change. New public
-    comments are numbered after the post's highest number, oldest first. ``fresh`` says the post
-    was just created, so there is nothing to look up.
+    ``incoming`` may list replies before their parents. A comment already imported is found by
+    ``origin_id`` and changed only if its *source* changed since the last import (so a
+    moderator's decision or an edit made here survives re-importing the same file); numbers
+    never change. New public comments are numbered after the post's highest number, oldest
+    first. ``fresh`` says the post was just created, so there is nothing to look up.
     """
     rules = DiscussionSettings.current()
     items = {c.origin_id: c for c in incoming}
     if not items:
         return
+    # Lock the post row: readers' comments take numbers from it too (see _make_public).
+    post = Post.objects.select_for_update().get(pk=post.pk)
     existing: dict[str | None, Comment] = {}
     taken: set[int] = set()
-    next_number = post.last_comment_number or 0
+    next_number = post.last_comment_number
     if not fresh:
         existing = {
             c.origin_id: c
             for c in Comment.objects.filter(post=post, origin_id__in=list(items)).only(
-                "id", "origin_id", "number", *_UPDATED
+                "id", "origin_id", "origin_hash", "published_at", *_UPDATED
             )
         }
         numbers = Comment.objects.filter(post=post, number__isnull=False)
@@ -281,40 +336,33 @@ def place_comments(
         i.number for i in items.values() if i.number is not None and i.origin_id not in existing
     } - taken
     new_ids = iter(reserve_comment_ids(sum(1 for key in items if key not in existing)))
-    # Oldest first, so parents (older than their replies) are usually placed first; the
-    # recursion below handles a reply that claims to be older than its parent.
-    order = sorted(items.values(), key=lambda c: (c.created_at, c.origin_number))
+    order, parent_of = _parents_first(items, report)
     placed: dict[str, Comment] = {}
+    placed_by_pk: dict[int, Comment] = {}
     structural_parent: dict[int, Comment | None] = {}
     to_create: list[Comment] = []
     to_update: list[Comment] = []
 
-    def place(item: IncomingComment, trail: frozenset[str] = frozenset()) -> Comment:
-        nonlocal next_number
-        if item.origin_id in placed:
-            return placed[item.origin_id]
-        parent: Comment | None = None
-        parent_item = items.get(item.parent_origin_id or "")
-        if item.parent_origin_id and parent_item is None:
-            report.counts["replies_to_missing_parents"] += 1
-            report.note(
-                "Some replies name a parent comment that is not in the file; they were "
-                "imported as top-level comments."
-            )
-        elif parent_item is not None and parent_item.origin_id in trail | {item.origin_id}:
-            report.note("A loop of replies was broken by making one of them top-level.")
-        elif parent_item is not None:
-            parent = place(parent_item, trail | {item.origin_id})
+    for item in order:
+        parent_key = parent_of[item.origin_id]
+        parent = placed[parent_key] if parent_key else None
+        source = _source_hash(item, parent_key)
+        comment = existing.get(item.origin_id)
+        if comment is not None and comment.origin_hash == source:
+            report.counts["comments_unchanged"] += 1
+            placed[item.origin_id] = placed_by_pk[comment.pk] = comment
+            structural_parent[comment.pk] = placed_by_pk.get(comment.parent_id or 0)
+            continue
         in_reply_to = parent
         # Past the deepest level a reply joins its parent's level (as post_comment does).
         while parent is not None and parent.depth >= rules.max_depth - 1:
             parent = structural_parent[parent.pk]
-        comment = existing.get(item.origin_id)
         before = tuple(getattr(comment, name) for name in _UPDATED) if comment else None
         if comment is None:
             comment = Comment(pk=next(new_ids), post_id=post.pk, origin_id=item.origin_id)
         for name in _COMPARED:
             setattr(comment, name, getattr(item, name))
+        comment.origin_hash = source
         comment.parent_id = parent.pk if parent else None
         comment.in_reply_to_id = in_reply_to.pk if in_reply_to else None
         comment.depth = parent.depth + 1 if parent else 0
@@ -334,37 +382,33 @@ def place_comments(
                 next_number += 1
             comment.number = next_number
             taken.add(next_number)
+        if comment.number is not None and comment.published_at is None:
+            comment.published_at = comment.created_at
         if before is None or any(
             name in ("status", "kind", "body", "body_format") for name in _changed(before, comment)
         ):
             comment.body_html = render_body(comment.body, comment.body_format, COMMENT)
         structural_parent[comment.pk] = parent
         if before is None:
-            comment.published_at = comment.created_at if comment.number is not None else None
             to_create.append(comment)
             report.counts["comments_added"] += 1
-        elif before != tuple(getattr(comment, name) for name in _UPDATED):
+        else:
             to_update.append(comment)
             report.counts["comments_updated"] += 1
-        else:
-            report.counts["comments_unchanged"] += 1
-        placed[item.origin_id] = comment
-        return comment
-
-    for item in order:
-        place(item)
+        placed[item.origin_id] = placed_by_pk[comment.pk] = comment
 
     if to_create:
         _insert_comments(to_create)
     if to_update:
-        Comment.objects.bulk_update(to_update, list(_UPDATED), batch_size=500)
+        fields = [*_UPDATED, "origin_hash", "published_at"]
+        Comment.objects.bulk_update(to_update, fields, batch_size=500)
 
+    public = Comment.objects.filter(post=post, status=Comment.Status.PUBLIC).count()
     if fresh:
         public = sum(1 for c in placed.values() if c.status == Comment.Status.PUBLIC)
-    else:
-        public = Comment.objects.filter(post=post, status=Comment.Status.PUBLIC).count()
+    # Never backwards, whatever happened meanwhile.
     Post.objects.filter(pk=post.pk).update(
-        last_comment_number=max(next_number, post.last_comment_number),
+        last_comment_number=Greatest(F("last_comment_number"), Value(next_number)),
         public_comment_count=public,
     )
 

@@ -7,6 +7,7 @@ requests nothing else answered (404), so ordinary pages never pay for it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 
@@ -52,6 +53,6 @@ class LegacyURLMiddleware:
         response = self.get_response(request)
         if response.status_code == 404 and request.method in ("GET", "HEAD"):
             target = find_legacy_target(request)
-            if target and target != request.path:
+            if target and unquote(target) != request.path:
                 return HttpResponsePermanentRedirect(target)
         return response

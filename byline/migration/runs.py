@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,17 @@ from byline.migration.progress import FileProgress
 from byline.migration.records import ArchiveError
 
 KINDS = ("wordpress", "disqus")
+logger = logging.getLogger(__name__)
+
+
+def _failed(run: ImportRun, error: str) -> None:
+    run.state = ImportRun.State.FAILED
+    run.error = error
+    run.finished_at = timezone.now()
+    run.save(update_fields=["state", "error", "finished_at"])
+    uploaded = Path(settings.VAR_DIR) / "imports"
+    if Path(run.file_path).parent == uploaded:
+        Path(run.file_path).unlink(missing_ok=True)  # uploads hold emails and IP addresses
 
 
 def importer_for(kind: str) -> Callable[..., ImportReport]:
@@ -43,16 +55,32 @@ def execute(run: ImportRun, console: ProgressCallback | None = None) -> ImportRe
         if console is not None:
             console(done, total, report)
 
+    busy = ImportRun.objects.filter(state=ImportRun.State.RUNNING).exclude(pk=run.pk).first()
+    if busy is not None:
+        # Two imports at once would race for the same rows (and on SQLite for the write lock).
+        _failed(
+            run,
+            f"Another import ({busy.file_name}, started {busy.created_at:%Y-%m-%d %H:%M}) is "
+            "still running. Nothing was imported; start this one when it has finished.",
+        )
+        return None
     run.state = ImportRun.State.RUNNING
-    run.total_bytes = Path(run.file_path).stat().st_size
-    run.save(update_fields=["state", "total_bytes"])
+    run.save(update_fields=["state"])
     try:
+        run.total_bytes = Path(run.file_path).stat().st_size
+        run.save(update_fields=["total_bytes"])
         report = importer_for(run.kind)(run.file_path, progress=progress)
     except ArchiveError as exc:
-        run.state = ImportRun.State.FAILED
-        run.error = f"{exc} Nothing was imported; fix the file and run the import again."
-        run.finished_at = timezone.now()
-        run.save(update_fields=["state", "error", "finished_at"])
+        _failed(run, f"{exc} Nothing was imported; fix the file and run the import again.")
+        return None
+    except Exception as exc:
+        # Whatever it was, the run must not stay "running" for ever with the reason lost.
+        logger.exception("Import run %s failed", run.pk)
+        _failed(
+            run,
+            f"The import stopped with an unexpected error ({exc}). Nothing was imported. "
+            "The server log has the details.",
+        )
         return None
     run.state = ImportRun.State.FINISHED
     run.processed_bytes = run.total_bytes
@@ -60,4 +88,6 @@ def execute(run: ImportRun, console: ProgressCallback | None = None) -> ImportRe
     run.notes = report.notes
     run.finished_at = timezone.now()
     run.save(update_fields=["state", "processed_bytes", "counts", "notes", "finished_at"])
+    if Path(run.file_path).parent == Path(settings.VAR_DIR) / "imports":
+        Path(run.file_path).unlink(missing_ok=True)  # uploads hold emails and IP addresses
     return report

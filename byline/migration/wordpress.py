@@ -40,7 +40,7 @@ from byline.migration.models import Attachment, LegacyURL
 from byline.migration.records import WxrAuthor, WxrComment, WxrItem, WxrSite, WxrTerm
 from byline.migration.wxr import iter_wxr
 from byline.publishing.models import BodyFormat, Category, Post, PostRevision, SlugRedirect, Tag
-from byline.publishing.services import unique_slug
+from byline.publishing.services import is_reserved_slug, unique_slug
 
 # Post types that are WordPress's own machinery, not content: skipped, and counted.
 _MACHINERY = {
@@ -244,9 +244,22 @@ class WordPressImporter:
             post = post or Post()
             post.title = item.title[:300] or "(untitled)"
             wanted = slugify(slug_source, allow_unicode=True)[:200] if slug_source else ""
-            if not wanted or Post.objects.filter(slug=wanted).exclude(pk=post.pk).exists():
-                wanted = unique_slug(item.title or "post", exclude_pk=post.pk)
+            previous_slug = post.slug
+            if previous_slug and (
+                previous_slug == wanted or previous_slug.startswith(f"{wanted}-")
+            ):
+                wanted = previous_slug  # unchanged at the source: keep the address people use
+            elif (
+                not wanted
+                or is_reserved_slug(wanted)
+                or Post.objects.filter(slug=wanted).exclude(pk=post.pk).exists()
+            ):
+                wanted = unique_slug(wanted or item.title or "post", exclude_pk=post.pk)
             post.slug = wanted
+            if previous_slug and previous_slug != wanted and post.is_live:
+                SlugRedirect.objects.update_or_create(
+                    old_slug=previous_slug, defaults={"post": post}
+                )
             post.kind = Post.Kind.PAGE if item.post_type == "page" else Post.Kind.POST
             post.author_id = author_id
             post.status = status
@@ -301,7 +314,8 @@ class WordPressImporter:
         for address in (item.link, item.guid):
             parts = urlsplit(address or "")
             if parts.path and parts.path != "/":
-                paths.add(parts.path)
+                # Stored decoded, as Django's request.path is (/archives/привет/).
+                paths.add(unquote(parts.path))
             elif parts.query.startswith(("p=", "page_id=")):
                 paths.add(f"/?{parts.query}")
         current = post.get_absolute_url()

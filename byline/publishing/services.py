@@ -34,6 +34,18 @@ def can_publish(user: User) -> bool:
     return user.is_active and (user.is_superuser or user.has_perm("publishing.publish_post"))
 
 
+# A page lives at /<slug>/, so it must not shadow the site's own addresses; all-digit slugs
+# would be read as a year.
+RESERVED_SLUGS = frozenset(
+    {"admin", "accounts", "feed", "session", "comments", "category", "tag", "author",
+     "preview", "static", "sitemap-xml", "moderation", "api"}
+)  # fmt: skip
+
+
+def is_reserved_slug(slug: str) -> bool:
+    return slug in RESERVED_SLUGS or slug.isdigit()
+
+
 def unique_slug(text: str, *, exclude_pk: int | None = None) -> str:
     """A slug from ``text`` that no other post uses now (``open-thread``, ``open-thread-2``…)."""
     base = slugify(text, allow_unicode=True)[:190] or "post"
@@ -41,7 +53,7 @@ def unique_slug(text: str, *, exclude_pk: int | None = None) -> str:
     taken = Post.objects.all()
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
-    while taken.filter(slug=candidate).exists():
+    while is_reserved_slug(candidate) or taken.filter(slug=candidate).exists():
         n += 1
         candidate = f"{base}-{n}"
     return candidate
@@ -83,6 +95,10 @@ def save_post(
         raise ValidationError({"title": "A post needs a title."})
     if not post.slug:
         post.slug = unique_slug(post.title, exclude_pk=post.pk)
+    elif is_reserved_slug(post.slug):
+        raise ValidationError(
+            {"slug": f"“{post.slug}” is one of the site's own addresses; please choose another."}
+        )
     if post.status == Post.Status.PUBLISHED and post.published_at is None:
         post.published_at = timezone.now()
     post.full_clean(exclude=["body_html", "categories", "tags"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -93,7 +94,8 @@ def post_detail(request: HttpRequest, year: int, month: str, slug: str) -> HttpR
         if moved is None:
             raise Http404("No post lives at this address.")
         return HttpResponsePermanentRedirect(moved.get_absolute_url())
-    if request.path != post.get_absolute_url():
+    # reverse() percent-encodes a Unicode slug; request.path is decoded.
+    if request.path != unquote(post.get_absolute_url()):
         return HttpResponsePermanentRedirect(post.get_absolute_url())
     return render_post(request, post)
 
@@ -105,7 +107,7 @@ def by_slug(request: HttpRequest, slug: str) -> HttpResponse:
     post = Post.objects.live().filter(slug=slug).first() or _post_from_old_slug(slug)
     if post is None:
         raise Http404("No post lives at this address.")
-    if post.kind == Post.Kind.PAGE and request.path == post.get_absolute_url():
+    if post.kind == Post.Kind.PAGE and request.path == unquote(post.get_absolute_url()):
         return render_post(request, post)
     return HttpResponsePermanentRedirect(post.get_absolute_url())
 

@@ -99,14 +99,14 @@ def test_pending_comment_keeps_its_placeholder_parent() -> None:
     assert items[1].is_pending
 
 
-def test_an_orphan_whose_parent_is_hidden_still_nests_properly() -> None:
-    # Comment 2's parent (99) is not in the list, e.g. it became spam after the reply.
+def test_an_orphan_whose_parent_is_hidden_starts_its_own_thread() -> None:
+    # Comment 2's parent (99) is not in the list, e.g. it is held or became spam.
     rows = [Row(1, None, 1), Row(5, 1, 2), Row(2, 99, 3), Row(3, 2, 4)]
-    thread = Thread(rows)
-    html = markup(thread)
+    thread = Thread(rows, per_page=1)
+    html = markup(thread, 2)
     assert html.count("<ol>") == html.count("</ol>")
-    depths = [(i.comment.pk, i.depth) for i in thread.page(1).items]
-    assert depths == [(1, 0), (5, 1), (2, 1), (3, 2)]
+    assert [(i.comment.pk, i.depth) for i in thread.page(2).items] == [(2, 0), (3, 1)]
+    assert thread.page_of_comment(3) == 2 and thread.page_of_comment(5) == 1
 
 
 def test_per_page_must_be_positive() -> None:

@@ -161,3 +161,18 @@ def test_closed_posts_show_no_form(stranger, make_post):
     page = stranger.get(closed.get_absolute_url()).content.decode()
     assert "Comments are closed on this post." in page
     assert 'class="comment-form"' not in page
+
+
+def test_a_held_comment_lands_on_the_page_that_shows_it(stranger, post, add_comment, hold_comments):
+    rules = DiscussionSettings.current()
+    rules.comments_per_page = 5
+    rules.save()
+    for i in range(6):
+        public = add_comment(post, f"c{i}")
+        public.status = Comment.Status.PUBLIC
+        public.number = i + 1
+        public.save()
+    response = stranger.post(comment_url(post), guest(body="my held one"))
+    held = Comment.objects.get(body="my held one")
+    assert response["Location"] == f"{post.get_absolute_url()}?cpage=2#pending-{held.pk}"
+    assert "my held one" in stranger.get(response["Location"]).content.decode()

@@ -379,3 +379,86 @@ def test_old_comment_anchors_still_find_their_comment(client):
     assert response.status_code == 302
     assert response["Location"] == f"{post.get_absolute_url()}#comment-3"
     assert client.get(f"{post.get_absolute_url()}comment-9999/").status_code == 404
+
+
+# -- fixes from review ---------------------------------------------------------------------------
+
+
+def test_reimporting_keeps_moderator_decisions():
+    from byline.discussion.services import remove_comment
+
+    import_wordpress(FIXTURE)
+    comment = Comment.objects.get(origin_id="wp:9006")
+    remove_comment(comment, by=User.objects.create_superuser("mod"))
+    report = import_wordpress(FIXTURE)
+    assert report.counts["comments_unchanged"] == 6
+    comment.refresh_from_db()
+    assert comment.status == "removed"
+
+
+def test_unicode_slugs_and_old_addresses_work(tmp_path, client):
+    item = item_xml(10, slug="%d0%bf%d1%80%d0%b8%d0%b2%d0%b5%d1%82").replace(
+        "<link>https://t.example.org/?p=10</link>",
+        "<link>https://t.example.org/archives/%d0%bf%d1%80%d0%b8/</link>",
+    )
+    import_wordpress(write(tmp_path, item))
+    post = Post.objects.get()
+    assert post.slug == "привет"
+    assert client.get(post.get_absolute_url()).status_code == 200
+    response = client.get("/archives/при/")
+    assert response.status_code == 301 and response["Location"] == post.get_absolute_url()
+
+
+def test_reserved_slugs_are_not_taken_by_imported_pages(tmp_path, client):
+    import_wordpress(write(tmp_path, item_xml(10, post_type="page", slug="feed", title="Feed")))
+    page = Post.objects.get()
+    assert page.slug != "feed" and client.get(page.get_absolute_url()).status_code == 200
+    assert client.get("/feed/")["Content-Type"].startswith("application/rss+xml")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_round_trip_keeps_colliding_ids_commenters_and_same_slug_categories(tmp_path, make_post,
+                                                                               add_comment, reader):  # fmt: skip
+    import_wordpress(FIXTURE)
+    imported = Post.objects.get()
+    # A comment written here whose id equals an imported WordPress id on the same post.
+    native = add_comment(imported, "written here", user=reader)
+    Comment.objects.filter(pk=native.pk).update(id=9001 + 100_000)
+    politics = Category.objects.create(name="Politics", slug="politics")
+    sports = Category.objects.create(name="Sports", slug="sports")
+    local_a = Category.objects.create(name="Local", slug="local", parent=politics)
+    local_b = Category.objects.create(name="Local", slug="local", parent=sports)
+    make_post("A", categories=[local_a])
+    make_post("B", categories=[local_b])
+    first = export()
+    path = tmp_path / "first.xml"
+    path.write_text(first, encoding="utf-8")
+    call_command("flush", interactive=False, verbosity=0)
+    import_wordpress(path)
+    assert export() == first
+    assert Comment.objects.filter(post__slug="keepers_offer_to_help").count() == 7
+    assert not User.objects.filter(username="reader").exists()  # commenters are not authors
+    assert sorted(Post.objects.get(title=t).categories.get().path for t in "AB") == [
+        "politics/politics-local", "sports/sports-local",
+    ]  # fmt: skip
+
+
+def test_a_failed_run_is_recorded_not_left_running(tmp_path):
+    from byline.migration.runs import execute
+
+    run = ImportRun.objects.create(kind="wordpress", file_name="gone.xml",
+                                   file_path=str(tmp_path / "gone.xml"))  # fmt: skip
+    assert execute(run) is None
+    run.refresh_from_db()
+    assert run.state == "failed" and "Nothing was imported" in run.error
+
+
+def test_only_one_import_runs_at_a_time():
+    from byline.migration.runs import execute
+
+    ImportRun.objects.create(kind="wordpress", file_name="big.xml", state="running")
+    run = ImportRun.objects.create(kind="wordpress", file_name="c.xml", file_path=str(FIXTURE))
+    assert execute(run) is None
+    run.refresh_from_db()
+    assert run.state == "failed" and "still running" in run.error
+    assert Post.objects.count() == 0

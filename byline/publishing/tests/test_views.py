@@ -172,3 +172,24 @@ def test_unknown_pages_are_404_with_site_chrome(stranger):
     response = stranger.get("/2006/12/nothing-here/")
     assert response.status_code == 404
     assert b"Skip to content" in response.content
+
+
+def test_unicode_slugs_serve_without_redirect_loops(stranger, make_post):
+    post = make_post("Привет мир")
+    assert post.slug == "привет-мир"
+    assert stranger.get(post.get_absolute_url()).status_code == 200
+    page = make_post("Über uns", kind=Post.Kind.PAGE)
+    assert stranger.get(page.get_absolute_url()).status_code == 200
+
+
+def test_nonsense_archive_years_are_404_not_errors(stranger):
+    for url in ("/0/", "/10000/", "/0/01/", "/99999999999999999999/"):
+        assert stranger.get(url).status_code == 404, url
+
+
+def test_a_post_cannot_take_one_of_the_sites_own_addresses(author):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="site's own addresses"):
+        save_post(Post(title="Feed", slug="feed", body="."), by=author)
+    assert save_post(Post(title="Feed", body="."), by=author).slug == "feed-2"
