@@ -403,9 +403,10 @@ def place_comments(
         fields = [*_UPDATED, "origin_hash", "published_at"]
         Comment.objects.bulk_update(to_update, fields, batch_size=500)
 
-    public = Comment.objects.filter(post=post, status=Comment.Status.PUBLIC).count()
     if fresh:
         public = sum(1 for c in placed.values() if c.status == Comment.Status.PUBLIC)
+    else:
+        public = Comment.objects.filter(post=post, status=Comment.Status.PUBLIC).count()
     # Never backwards, whatever happened meanwhile.
     Post.objects.filter(pk=post.pk).update(
         last_comment_number=Greatest(F("last_comment_number"), Value(next_number)),
