@@ -157,7 +157,7 @@ def query_function(db_url: str) -> Callable[[str], list[tuple[Any, ...]]]:
 
     def on_postgres(statement: str) -> list[tuple[Any, ...]]:
         with psycopg.connect(db_url) as conn:
-            return list(conn.execute(statement).fetchall())  # type: ignore[arg-type]
+            return list(conn.execute(statement).fetchall())
 
     return on_postgres
 
@@ -181,7 +181,8 @@ def _rss_kib(pid: int) -> int:
 
 
 def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
+    out: list[int] = []
+    todo = [pid]
     while todo:
         current = todo.pop()
         try:
@@ -422,7 +423,10 @@ def rerun_command(args: argparse.Namespace) -> str:
         parts += ["--posts", str(args.posts), "--comments-per-post", str(args.comments_per_post)]
         parts += ["--seed", str(args.seed)]
     if args.postgres:
-        parts += ["--postgres", args.postgres]
+        url = urlsplit(args.postgres)
+        if url.password:  # not into logs: type it again
+            url = url._replace(netloc=url.netloc.replace(f":{url.password}@", ":PASSWORD@"))
+        parts += ["--postgres", urlunsplit(url)]
     if args.code_rev:
         parts += ["--code-rev", args.code_rev]
     for flag in ("no_reimport", "no_export", "keep", "live_code"):
@@ -591,6 +595,8 @@ def main() -> None:
             print(HEADER)
             print("-" * len(HEADER))
             print("\n".join(rows))
+            if args.postgres:
+                print("(CPU s is the byline process alone; the server's share is in wall s.)")
         print(f"\ncode: {version}")
         print("checks:", "all passed" if not problems else "")
         for p in problems:

@@ -298,7 +298,10 @@ def _parents_first(
 
 
 def _source_hash(item: IncomingComment, parent: str | None) -> str:
-    return fingerprint(*(getattr(item, name) for name in _COMPARED), parent, item.number)[:16]
+    # Computed for every imported comment, so a plain join and blake2b, not fingerprint().
+    values = [getattr(item, name) for name in _COMPARED] + [parent, item.number]
+    blob = "\x1f".join("" if v is None else str(v) for v in values)
+    return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
 
 
 def place_comments(
@@ -343,6 +346,7 @@ def place_comments(
     to_create: list[Comment] = []
     to_update: list[Comment] = []
 
+    needs_number: list[tuple[IncomingComment, Comment]] = []
     for item in order:
         parent_key = parent_of[item.origin_id]
         parent = placed[parent_key] if parent_key else None
@@ -377,13 +381,7 @@ def place_comments(
             taken.add(item.number)
             next_number = max(next_number, item.number)
         elif comment.status == Comment.Status.PUBLIC and comment.number is None:
-            next_number += 1
-            while next_number in taken or next_number in reserved:
-                next_number += 1
-            comment.number = next_number
-            taken.add(next_number)
-        if comment.number is not None and comment.published_at is None:
-            comment.published_at = comment.created_at
+            needs_number.append((item, comment))
         if before is None or any(
             name in ("status", "kind", "body", "body_format") for name in _changed(before, comment)
         ):
@@ -396,6 +394,21 @@ def place_comments(
             to_update.append(comment)
             report.counts["comments_updated"] += 1
         placed[item.origin_id] = placed_by_pk[comment.pk] = comment
+
+    # Numbers follow the order comments were written in, not the thread's nesting.
+    needs_number.sort(key=lambda pair: (pair[0].created_at, pair[0].origin_number))
+    for _, comment in needs_number:
+        next_number += 1
+        while next_number in taken or next_number in reserved:
+            next_number += 1
+        comment.number = next_number
+        taken.add(next_number)
+    pending_write = {c.pk for c in to_create} | {c.pk for c in to_update}
+    for comment in placed_by_pk.values():
+        if comment.number is not None and comment.published_at is None:
+            comment.published_at = comment.created_at
+            if comment.pk not in pending_write:
+                to_update.append(comment)
 
     if to_create:
         _insert_comments(to_create)

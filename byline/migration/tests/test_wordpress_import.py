@@ -462,3 +462,16 @@ def test_only_one_import_runs_at_a_time():
     run.refresh_from_db()
     assert run.state == "failed" and "still running" in run.error
     assert Post.objects.count() == 0
+
+
+def test_numbers_follow_dates_not_nesting(tmp_path):
+    # 1 (10:01) has a late reply 3 (10:09); 2 (10:05) is top-level: numbers go by time.
+    comments = (
+        comment_xml(1, when="2010-01-01 10:01:00")
+        + comment_xml(3, parent=1, when="2010-01-01 10:09:00")
+        + comment_xml(2, when="2010-01-01 10:05:00")
+    )
+    import_wordpress(write(tmp_path, item_xml(10, comments)))
+    numbers = dict(Comment.objects.values_list("origin_id", "number"))
+    assert numbers == {"wp:1": 1, "wp:2": 2, "wp:3": 3}
+    assert all(c.published_at == c.created_at for c in Comment.objects.all())
