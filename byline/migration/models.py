@@ -96,11 +96,3 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import of {self.file_name} ({self.get_state_display()})"
-
-    @property
-    def percent(self) -> int:
-        if self.state == self.State.FINISHED:
-            return 100
-        if not self.total_bytes:
-            return 0
-        return min(99, int(100 * self.processed_bytes / self.total_bytes))
