@@ -20,3 +20,22 @@ class User(AbstractUser):
     def public_name(self) -> str:
         """The name readers see."""
         return self.display_name or self.get_full_name() or self.username
+
+
+class VerifiedEmail(models.Model):
+    """An email address whose owner clicked the link Byline sent to it.
+
+    A guest's comments count towards trust only under a verified address: anyone can type
+    someone else's email into the comment form.
+    """
+
+    email = models.EmailField(unique=True)
+    verified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.email
+
+    @classmethod
+    def is_verified(cls, email: str) -> bool:
+        """Has the owner of ``email`` proved it (case-insensitively)?"""
+        return bool(email) and cls.objects.filter(email=email.strip().lower()).exists()

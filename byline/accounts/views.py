@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from byline.accounts import verification
 from byline.accounts.forms import SignupForm
 
 
@@ -24,3 +25,17 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registration/signup.html", {"form": form, "next": next_url}, status=status
     )
+
+
+@require_http_methods(["GET", "POST"])
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the verification mail: GET shows a button, POST verifies."""
+    try:
+        email = verification.read_token(token)
+    except ValueError as exc:
+        return render(request, "registration/verify_email.html", {"error": str(exc)}, status=400)
+    done = False
+    if request.method == "POST":
+        verification.verify(email)
+        done = True
+    return render(request, "registration/verify_email.html", {"email": email, "done": done})

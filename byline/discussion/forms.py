@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
 
 from byline.accounts.models import User
 from byline.discussion.models import DiscussionSettings
@@ -15,7 +18,33 @@ from byline.discussion.services import (
     Submission,
     validate_submission,
 )
+from byline.moderation.models import ModerationSettings
+from byline.moderation.pipeline import form_stamp
 from byline.publishing.models import Post
+
+# Bot traps (see byline.moderation.pipeline.bot_traps). The honeypot is a field people never
+# see; the stamp is the signed time the form was shown. Neither is a Django form field, so the
+# template controls exactly how they are hidden and a re-shown form keeps the first stamp.
+HONEYPOT_FIELD = "homepage"
+STAMP_FIELD = "shown"
+NUDGE_FIELD = "post_anyway"
+
+
+def stamp_for(request: HttpRequest) -> str:
+    """The stamp a form re-shown after a POST keeps (the first showing counts), or a new one."""
+    posted = request.POST.get(STAMP_FIELD, "") if request.method == "POST" else ""
+    return posted[:200] or form_stamp()
+
+
+def confirm_stamp(request: HttpRequest) -> str:
+    """The stamp for the "Confirm your comment" page. Its reader already typed the whole comment
+    on a page that carried no stamp (a shared page with JavaScript off), so the clock is
+    started as far back as the site's minimum time: pressing "Post" at once is not a bot."""
+    posted = request.POST.get(STAMP_FIELD, "")
+    if posted:
+        return posted[:200]
+    seconds = ModerationSettings.current().min_seconds_to_submit
+    return form_stamp(timezone.now() - timedelta(seconds=seconds))
 
 
 class CommentForm(forms.Form):

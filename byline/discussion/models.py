@@ -43,6 +43,11 @@ class DiscussionSettings(SiteSettings):
         validators=[MinValueValidator(5), MaxValueValidator(500)],
         help_text="Top-level comments per page of a thread; replies stay with their parent.",
     )
+    show_removal_reason = models.BooleanField(
+        default=True,
+        help_text="Say why a comment was removed (“Removed by a moderator: off-topic”). Off: "
+        "only “Removed by a moderator”.",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "discussion settings"
@@ -50,7 +55,7 @@ class DiscussionSettings(SiteSettings):
     def __str__(self) -> str:
         return "Discussion settings"
 
-    CACHE_KEY = "discussion-settings:v1"
+    CACHE_KEY = "discussion-settings:v2"
 
 
 class RemovalReason(models.TextChoices):

@@ -10,11 +10,11 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from byline.core.caching import is_personal
-from byline.discussion.forms import CommentForm
+from byline.discussion.forms import CommentForm, stamp_for
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.ownership import owned_comment_ids
 from byline.discussion.services import edit_window_open
-from byline.discussion.thread import Thread, ThreadPage
+from byline.discussion.thread import PLACEHOLDER, Thread, ThreadPage
 from byline.publishing.models import Post
 
 PAGE_PARAM = "cpage"
@@ -31,7 +31,11 @@ class Skeleton:
 
 
 def _shown(post: Post, request: HttpRequest | None) -> Q:
-    shown = Q(status__in=[Comment.Status.PUBLIC, Comment.Status.REMOVED])
+    # Removed comments, and spam that had been public (it has a number), stand as placeholders
+    # so their replies keep their place; the thread prunes the ones with no reply below.
+    shown = Q(status__in=[Comment.Status.PUBLIC, Comment.Status.REMOVED]) | Q(
+        status=Comment.Status.SPAM, number__isnull=False
+    )
     if request is not None and is_personal(request):
         user = request.user
         if user.is_authenticated:
@@ -49,11 +53,12 @@ def load_thread(
     public comments, placeholders for removed ones and — only on a personal page — the
     visitor's own comments awaiting moderation (and ``also``: a comment just posted, before
     the visitor's page counts as personal). Rows are skeletons; see ``fill_page``."""
+    query = Comment.objects.filter(_shown(post, request) | Q(pk__in=also, post=post))
     rows = [
-        Skeleton(*values)
-        for values in Comment.objects.filter(_shown(post, request) | Q(pk__in=also, post=post))
-        .order_by("path")
-        .values_list("id", "parent_id", "number", "status")
+        Skeleton(pk, parent_id, number, PLACEHOLDER if status == Comment.Status.SPAM else status)
+        for pk, parent_id, number, status in query.order_by("path").values_list(
+            "id", "parent_id", "number", "status"
+        )
     ]
     return Thread(rows, per_page=DiscussionSettings.current().comments_per_page)
 
@@ -63,6 +68,7 @@ _SHOWN_FIELDS = (
     "id", "post_id", "parent_id", "in_reply_to_id", "user_id", "number", "depth", "path",
     "status", "author_name", "author_url", "body_html", "created_at", "edited_at",
     "user__display_name", "user__first_name", "user__last_name", "user__username", "origin_id",
+    "removal_reason",
 )  # fmt: skip
 
 
@@ -132,6 +138,11 @@ def discussion_context(
             if mine and edit_window_open(c):
                 editable.add(c.pk)
     return {
+        # Shared pages carry no stamp (they would differ every second); byline.js fetches one
+        # with the CSRF token. A page re-shown after a POST keeps the first stamp.
+        "form_stamp": stamp_for(request)
+        if request.method == "POST" or is_personal(request)
+        else "",
         "thread": thread,
         "comment_page": page,
         "comment_form": form,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import EmailValidator, URLValidator
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from byline.accounts.models import User
 from byline.core.rendering import COMMENT, render_body, render_markdown, safe_url
-from byline.discussion.models import PATH_SEGMENT, Comment, DiscussionSettings
+from byline.discussion.models import PATH_SEGMENT, Comment, DiscussionSettings, RemovalReason
 from byline.publishing.models import Post
 
 NAME_MAX_LENGTH = 100
@@ -151,8 +152,17 @@ def post_comment(
     ip_address: str | None = None,
     user_agent: str = "",
     now: datetime | None = None,
+    outcome: str = "approve",
+    moderation: dict[str, Any] | None = None,
 ) -> Comment:
-    """Store a validated comment; it is public at once or held, as the site's settings say."""
+    """Store a validated comment; it is public at once or held, as the site's settings say.
+
+    ``outcome`` is the moderation pipeline's decision (``approve``, ``hold`` or ``spam``; see
+    ``byline.moderation.submit``) and ``moderation`` its findings, kept on the comment. Only
+    an approved comment can be public at once, and only if the site does not hold everything.
+    """
+    if outcome not in ("approve", "hold", "spam"):
+        raise ValueError(f"unknown outcome {outcome!r}")
     now = now or timezone.now()
     rules = DiscussionSettings.current()
     post = submission.post
@@ -175,9 +185,10 @@ def post_comment(
         body=submission.body,
         body_html=render_markdown(submission.body, COMMENT),
         created_at=now,
-        status=Comment.Status.PENDING,
+        status=Comment.Status.SPAM if outcome == "spam" else Comment.Status.PENDING,
+        moderation=moderation or {},
     )
-    if _auto_approves(submission.user, post, rules):
+    if outcome == "approve" and _auto_approves(submission.user, post, rules):
         _make_public(comment, now)
     comment.path = ""
     comment.save()
@@ -248,32 +259,49 @@ def _require_moderator(user: User) -> None:
 
 @transaction.atomic
 def approve_comment(comment: Comment, *, by: User, now: datetime | None = None) -> Comment:
-    """Make a held comment public, giving it the next number in its post."""
+    """Make a held, spam or removed comment public. A comment that was public before keeps
+    its number; one never public gets the next number in its post."""
     _require_moderator(by)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.status == Comment.Status.PUBLIC:
         return comment
     if comment.number is not None:
-        # It was public before (removed, then restored): it keeps its number.
         comment.status = Comment.Status.PUBLIC
         Post.objects.filter(pk=comment.post_id).update(
             public_comment_count=F("public_comment_count") + 1
         )
     else:
         _make_public(comment, now or timezone.now())
-    comment.save(update_fields=["status", "number", "published_at"])
+    comment.removal_reason = ""
+    comment.save(update_fields=["status", "number", "published_at", "removal_reason"])
     return comment
 
 
-@transaction.atomic
-def remove_comment(comment: Comment, *, by: User) -> Comment:
-    """Take a comment off the page. The row and its number stay; replies stay readable."""
-    _require_moderator(by)
+def _take_down(comment: Comment, status: str, reason: str) -> Comment:
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.status == Comment.Status.PUBLIC:
         Post.objects.filter(pk=comment.post_id).update(
             public_comment_count=F("public_comment_count") - 1
         )
-    comment.status = Comment.Status.REMOVED
-    comment.save(update_fields=["status"])
+    comment.status = status
+    comment.removal_reason = reason
+    comment.save(update_fields=["status", "removal_reason"])
     return comment
+
+
+@transaction.atomic
+def remove_comment(comment: Comment, *, by: User, reason: str = RemovalReason.OTHER) -> Comment:
+    """Take a comment off the page. The row and its number stay; replies stay readable, under
+    a "Removed by a moderator" note giving the reason's category."""
+    _require_moderator(by)
+    if reason not in RemovalReason.values:
+        raise ValidationError({"reason": f"“{reason}” is not a removal reason."})
+    return _take_down(comment, Comment.Status.REMOVED, reason)
+
+
+@transaction.atomic
+def mark_comment_spam(comment: Comment, *, by: User) -> Comment:
+    """File a comment as spam: hidden, kept until ``purge_spam``. If it was public, its number
+    stays taken and any replies keep a placeholder above them."""
+    _require_moderator(by)
+    return _take_down(comment, Comment.Status.SPAM, RemovalReason.SPAM)

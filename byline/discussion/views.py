@@ -16,11 +16,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from byline.discussion.forms import CommentForm, EditCommentForm
+from byline.accounts import verification
+from byline.discussion.forms import (
+    HONEYPOT_FIELD,
+    NUDGE_FIELD,
+    STAMP_FIELD,
+    CommentForm,
+    EditCommentForm,
+    confirm_stamp,
+)
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.ownership import owned_comment_ids, remember_comment
 from byline.discussion.page import PAGE_PARAM, load_thread
-from byline.discussion.services import can_edit_comment, edit_comment, post_comment
+from byline.discussion.services import can_edit_comment, edit_comment
+from byline.moderation.pipeline import form_stamp
+from byline.moderation.ratelimits import RateLimited
+from byline.moderation.submit import Rejected, submit_comment
 from byline.publishing.models import Post
 
 
@@ -68,23 +79,40 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
             "post": post_obj,
             "comment_form": form,
             "csrf_ready": True,
+            "form_stamp": confirm_stamp(request),
             "discussion_rules": DiscussionSettings.current(),
             "reply_to": Comment.objects.filter(pk=parent, post=post_obj, status="public").first()
             if parent
             else None,
         }
         return render(request, "discussion/confirm.html", context, status=403)
-    if not form.is_valid() or form.submission is None:
-        from byline.publishing.views import render_post
+    from byline.publishing.views import render_post
 
+    if not form.is_valid() or form.submission is None:
         return render_post(request, post_obj, form=form, status=400)
-    comment = post_comment(
-        form.submission,
-        ip_address=_client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-    )
+    try:
+        comment = submit_comment(
+            form.submission,
+            ip_address=_client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            honeypot=request.POST.get(HONEYPOT_FIELD, ""),
+            form_stamp=request.POST.get(STAMP_FIELD, ""),
+            nudge_acknowledged=request.POST.get(NUDGE_FIELD) == "1",
+        )
+    except RateLimited as exc:
+        form.add_error(None, str(exc))
+        response = render_post(request, post_obj, form=form, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except Rejected as exc:
+        # The nudge: nothing is stored yet; the reader revises or posts it as it is.
+        return render_post(request, post_obj, form=form, status=200, nudge=exc.verdict.reason)
     if user is None:
         remember_comment(request, comment.pk)
+        if comment.status != Comment.Status.SPAM:
+            verification.send_verification(
+                comment.author_email, site_url=request.build_absolute_uri("/")
+            )
     comment.post = post_obj
     return HttpResponseRedirect(comment_url(comment, request), status=303)
 
@@ -133,5 +161,6 @@ def permalink(request: HttpRequest, year: int, month: str, slug: str, number: in
 @never_cache
 @require_GET
 def csrf_token(request: HttpRequest) -> JsonResponse:
-    """A CSRF token for a page that was served without one (see ARCHITECTURE.md)."""
-    return JsonResponse({"csrfToken": get_token(request)})
+    """A CSRF token and form stamp for a page that was served without them (see
+    ARCHITECTURE.md)."""
+    return JsonResponse({"csrfToken": get_token(request), "formStamp": form_stamp()})

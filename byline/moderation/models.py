@@ -26,17 +26,21 @@ class ModerationSettings(SiteSettings):
         default=2, help_text="Hold comments with more links than this."
     )
     min_seconds_to_submit = models.PositiveSmallIntegerField(
-        default=3, help_text="Faster submissions (from showing the form) are treated as bots."
+        default=3,
+        help_text="Faster submissions (from showing the form) are treated as bots. 0 turns "
+        "the timing check off.",
     )
     spam_threshold = models.FloatField(
         default=0.9,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="Spam score at or above which a comment is marked spam (kept, not shown).",
+        help_text="Spam score at or above which a comment is filed as spam (kept for review, "
+        "not shown). 1 turns this off.",
     )
     abuse_threshold = models.FloatField(
         default=0.8,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="Abuse score at or above which a comment is held for review.",
+        help_text="Abuse score at or above which a comment is held for review (after the nudge, "
+        "if on). 1 turns this off.",
     )
     nudge = models.BooleanField(
         default=True,
@@ -52,7 +56,7 @@ class ModerationSettings(SiteSettings):
         default=False, help_text="Publish a log of moderator removals and bans at /moderation-log/."
     )
 
-    CACHE_KEY = "moderation-settings:v1"
+    CACHE_KEY = "moderation-settings:v2"
 
     class Meta:
         verbose_name = verbose_name_plural = "moderation settings"

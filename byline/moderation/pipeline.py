@@ -36,6 +36,7 @@ class Context:
 
     post_id: int
     body: str
+    post_author_id: int | None = None
     name: str = ""
     email: str = ""
     url: str = ""
@@ -74,6 +75,14 @@ class Verdict:
         if _SEVERITY[finding.action] > _SEVERITY[self.action]:
             self.action, self.code = finding.action, finding.code
             self.reason, self.phase = finding.reason, finding.phase
+
+    def summary(self) -> str:
+        """Every reason a comment was not simply approved, most severe first."""
+        flagged = sorted(
+            (f for f in self.findings if f.action != APPROVE),
+            key=lambda f: -_SEVERITY[f.action],
+        )
+        return " ".join(f.reason for f in flagged) or self.reason
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -116,7 +125,7 @@ def bot_traps(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None
         verdict.add(
             Finding("bot_traps", SPAM, "honeypot", "Filled in the field hidden from people.")
         )
-    if ctx.form_stamp is None:
+    if ctx.form_stamp is None or rules.min_seconds_to_submit == 0:
         return
     try:
         shown = signing.loads(ctx.form_stamp, salt=FORM_STAMP_SALT, max_age=7 * 86400)
@@ -222,16 +231,22 @@ def links(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
 def trust(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
     if rules.trust_threshold == 0:
         return
+    from byline.accounts.models import VerifiedEmail
     from byline.discussion.models import Comment
 
     if ctx.user is not None:
-        if ctx.user.has_perm("discussion.moderate_comments"):
+        if ctx.user.pk == ctx.post_author_id or ctx.user.has_perm("discussion.moderate_comments"):
             return
         approved = Comment.objects.filter(user=ctx.user, status=Comment.Status.PUBLIC).count()
         who = "this account"
+    elif VerifiedEmail.is_verified(ctx.email):
+        approved = Comment.objects.filter(
+            user__isnull=True, author_email__iexact=ctx.email, status=Comment.Status.PUBLIC
+        ).count()
+        who = "this verified email address"
     else:
-        # Guests have no verified identity yet: a typed name or email proves nothing.
-        approved, who = 0, "a guest"
+        # A typed name or an unverified email proves nothing: anyone can type them.
+        approved, who = 0, "a guest whose email address is not verified yet"
     if approved < rules.trust_threshold:
         verdict.add(
             Finding(
@@ -244,6 +259,11 @@ def trust(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
         )
 
 
+def _over(score: float, threshold: float) -> bool:
+    # A threshold of 1 turns the classifier's verdicts off (scores are still recorded).
+    return threshold < 1.0 and score >= threshold
+
+
 def classifiers(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
     from byline.moderation.scoring import score_comment
 
@@ -251,11 +271,11 @@ def classifiers(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> No
         verdict.scores[kind] = round(score, 4)
         verdict.features[kind] = features
         words = ", ".join(f"“{w}”" for w, s in features if s > 0)[:200]
-        if kind == "spam" and score >= rules.spam_threshold:
+        if kind == "spam" and _over(score, rules.spam_threshold):
             verdict.add(
                 Finding("classifiers", SPAM, "spam_score", f"Spam score {score:.2f} ({words}).")
             )
-        elif kind == "abuse" and score >= rules.abuse_threshold:
+        elif kind == "abuse" and _over(score, rules.abuse_threshold):
             if rules.nudge and not ctx.nudge_acknowledged and ctx.form_stamp is not None:
                 verdict.add(
                     Finding(

@@ -65,9 +65,16 @@ def render_post(
     form: CommentForm | None = None,
     status: int = 200,
     preview: bool = False,
+    nudge: str = "",
 ) -> HttpResponse:
-    """The post page with its discussion; also used to re-show a comment form with errors."""
-    context = {"post": post, "preview": preview, **discussion_context(request, post, form)}
+    """The post page with its discussion; also used to re-show a comment form with errors or
+    with the moderation nudge (``nudge``: why the comment may come across badly)."""
+    context = {
+        "post": post,
+        "preview": preview,
+        "nudge": nudge,
+        **discussion_context(request, post, form),
+    }
     return render(request, "publishing/post_detail.html", context, status=status)
 
 

@@ -21,9 +21,18 @@ from byline.conftest import PASSWORD
 from byline.demo.content import load_demo
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.services import remove_comment
+from byline.moderation.tests.helpers import moderation_off
 from byline.publishing.models import Post
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _publish_at_once(db: None) -> None:
+    # These tests are about the discussion itself; moderation's defaults (a guest's first
+    # comment is held, bot timing) have their own browser test in test_moderation_browser.py.
+    moderation_off()
+
 
 PHONE = {"width": 390, "height": 844}
 

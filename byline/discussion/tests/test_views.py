@@ -136,10 +136,15 @@ def test_removed_comments_leave_a_placeholder_while_replies_remain(
 
     parent = add_comment(post, "nasty words")
     add_comment(post, "a calm reply", parent=parent)
-    remove_comment(parent, by=moderator)
+    remove_comment(parent, by=moderator, reason="off_topic")
     page = stranger.get(post.get_absolute_url()).content.decode()
     assert "nasty words" not in page
-    assert "Removed by a moderator." in page and "a calm reply" in page
+    assert "Removed by a moderator: off-topic." in page and "a calm reply" in page
+    rules = DiscussionSettings.current()
+    rules.show_removal_reason = False
+    rules.save()
+    page = stranger.get(post.get_absolute_url()).content.decode()
+    assert "Removed by a moderator." in page and "off-topic" not in page
     assert 'id="comment-2"' in page
 
 

@@ -7,13 +7,17 @@
   // step instead; see ARCHITECTURE.md).
   function armForm(form) {
     var input = form.querySelector('input[name="csrfmiddlewaretoken"]');
+    var stamp = form.querySelector('input[name="shown"]');
     if (!input || input.value) return;
     var pending = null;
     function fetchToken() {
       if (!pending) {
         pending = fetch("/session/csrf/", { credentials: "same-origin", cache: "no-store" })
           .then(function (r) { return r.json(); })
-          .then(function (data) { input.value = data.csrfToken; });
+          .then(function (data) {
+            input.value = data.csrfToken;
+            if (stamp && !stamp.value) stamp.value = data.formStamp;
+          });
       }
       return pending;
     }

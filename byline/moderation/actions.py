@@ -1,0 +1,312 @@
+"""What moderators (and readers, for reports) can do to a comment. The queue, the admin and the
+CLI all call these; each change, its audit row and its training labels share one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from byline.accounts.models import User
+from byline.discussion import services
+from byline.discussion.models import Comment, RemovalReason
+from byline.moderation import learning
+from byline.moderation.audit import comment_state, record
+from byline.moderation.models import AuditEntry, Ban, ModerationSettings, Report
+from byline.moderation.ratelimits import COMMENT_REPORT, hit
+
+
+def _require_moderator(user: User) -> None:
+    if not (user.is_active and user.has_perm("discussion.moderate_comments")):
+        raise PermissionDenied("Only moderators can do that.")
+
+
+def _resolve_reports(comment: Comment) -> int:
+    return Report.objects.filter(comment=comment, resolved=False).update(resolved=True)
+
+
+@transaction.atomic
+def approve(comment: Comment, *, by: User, note: str = "") -> Comment:
+    """Publish a comment (held, spam, reported or removed); it teaches both classifiers that
+    text like this is acceptable here."""
+    _require_moderator(by)
+    before = comment_state(comment)
+    comment = services.approve_comment(comment, by=by)
+    _resolve_reports(comment)
+    learning.label(comment, "spam", False, by=by)
+    learning.label(comment, "abuse", False, by=by)
+    record(
+        AuditEntry.Action.APPROVE,
+        actor=by,
+        comment=comment,
+        reason=note,
+        before=before,
+        after=comment_state(comment),
+    )
+    return comment
+
+
+@transaction.atomic
+def mark_spam(comment: Comment, *, by: User, note: str = "") -> Comment:
+    """File a comment as spam (hidden; purged after the retention period)."""
+    _require_moderator(by)
+    before = comment_state(comment)
+    comment = services.mark_comment_spam(comment, by=by)
+    _resolve_reports(comment)
+    learning.label(comment, "spam", True, by=by)
+    record(
+        AuditEntry.Action.SPAM,
+        actor=by,
+        comment=comment,
+        reason=note,
+        before=before,
+        after=comment_state(comment),
+    )
+    return comment
+
+
+@transaction.atomic
+def remove(comment: Comment, *, by: User, reason: str, note: str = "") -> Comment:
+    """Take a comment down with a reason category shown in the thread. Removing as abusive
+    teaches the abuse classifier; as spam, the spam classifier."""
+    _require_moderator(by)
+    before = comment_state(comment)
+    comment = services.remove_comment(comment, by=by, reason=reason)
+    _resolve_reports(comment)
+    if reason == RemovalReason.ABUSE:
+        learning.label(comment, "abuse", True, by=by)
+    elif reason == RemovalReason.SPAM:
+        learning.label(comment, "spam", True, by=by)
+    record(
+        AuditEntry.Action.REMOVE,
+        actor=by,
+        comment=comment,
+        reason=note or RemovalReason(reason).label,
+        before=before,
+        after=comment_state(comment),
+    )
+    return comment
+
+
+@transaction.atomic
+def dismiss_reports(comment: Comment, *, by: User, note: str = "") -> int:
+    """Keep a reported comment as it is and close its reports."""
+    _require_moderator(by)
+    closed = _resolve_reports(comment)
+    record(
+        AuditEntry.Action.DISMISS,
+        actor=by,
+        comment=comment,
+        reason=note,
+        before={"open_reports": closed},
+        after={"open_reports": 0},
+    )
+    return closed
+
+
+def parse_until(value: str | None, now: datetime | None = None) -> datetime | None:
+    """``"7d"``, ``"24h"``, ``"permanent"``/empty → when a ban ends (None: never)."""
+    text = (value or "").strip().lower()
+    if text in ("", "permanent", "forever", "0"):
+        return None
+    unit = {"h": 1, "d": 24, "w": 24 * 7}.get(text[-1:])
+    if unit is None or not text[:-1].isdigit() or int(text[:-1]) < 1:
+        raise ValidationError(
+            {"until": f"“{value}” is not a ban length. Use e.g. 24h, 7d, 4w or permanent."}
+        )
+    return (now or timezone.now()) + timedelta(hours=int(text[:-1]) * unit)
+
+
+@transaction.atomic
+def ban(
+    *,
+    by: User,
+    kind: str,
+    value: str,
+    until: datetime | None = None,
+    reason: str = "",
+    comment: Comment | None = None,
+) -> Ban:
+    """Stop someone commenting: by account, email, domain, IP or network (CIDR)."""
+    _require_moderator(by)
+    entry = Ban(kind=kind, value=value, until=until, reason=reason[:300], created_by=by)
+    entry.full_clean(exclude=["created_by"])
+    entry.save()
+    record(
+        AuditEntry.Action.BAN,
+        actor=by,
+        comment=comment,
+        target=str(entry),
+        reason=reason,
+        after={"kind": entry.kind, "value": entry.value, "until": str(entry.until or "")},
+    )
+    return entry
+
+
+def ban_values(comment: Comment) -> dict[str, str]:
+    """What a ban on this comment's writer could be keyed on, per ban kind."""
+    values: dict[str, str] = {}
+    if comment.user_id is not None and comment.user is not None:
+        values[Ban.Kind.ACCOUNT] = comment.user.username
+    email = comment.author_email or (comment.user.email if comment.user else "")
+    if email:
+        values[Ban.Kind.EMAIL] = email.lower()
+    if comment.ip_address:
+        values[Ban.Kind.IP] = comment.ip_address
+    return values
+
+
+@transaction.atomic
+def ban_commenter(
+    comment: Comment,
+    *,
+    by: User,
+    until: datetime | None = None,
+    reason: str = "",
+    also_spam: bool = False,
+) -> list[Ban]:
+    """Ban whoever wrote ``comment``: their account if they had one, else their email and IP."""
+    _require_moderator(by)
+    values = ban_values(comment)
+    kinds = [Ban.Kind.ACCOUNT] if Ban.Kind.ACCOUNT in values else [Ban.Kind.EMAIL, Ban.Kind.IP]
+    made = [
+        ban(by=by, kind=k, value=values[k], until=until, reason=reason, comment=comment)
+        for k in kinds
+        if k in values and not Ban.objects.active().filter(kind=k, value=values[k]).exists()
+    ]
+    if also_spam and comment.status != Comment.Status.SPAM:
+        mark_spam(comment, by=by, note=reason)
+    return made
+
+
+@transaction.atomic
+def lift_ban(entry: Ban, *, by: User, reason: str = "") -> None:
+    """End a ban now (the row stays, for the record)."""
+    _require_moderator(by)
+    before = {"until": str(entry.until or "")}
+    entry.until = timezone.now()
+    entry.save(update_fields=["until"])
+    record(
+        AuditEntry.Action.UNBAN,
+        actor=by,
+        target=str(entry),
+        reason=reason,
+        before=before,
+        after={"until": str(entry.until)},
+    )
+
+
+@transaction.atomic
+def report(
+    comment: Comment,
+    *,
+    reason: str,
+    note: str = "",
+    reporter: User | None = None,
+    ip: str | None = None,
+) -> Report:
+    """A reader flags a comment. Rate-limited (raises ``RateLimited``); once a comment has as
+    many open reports as the site's threshold it appears in the reported queue."""
+    if reason not in Report.Reason.values:
+        raise ValidationError({"reason": "Please choose why you are reporting this comment."})
+    note = note.strip()
+    if len(note) > 500:
+        raise ValidationError({"note": "Please keep your note under 500 characters."})
+    if comment.status != Comment.Status.PUBLIC:
+        raise ValidationError("This comment is not public any more, so it cannot be reported.")
+    reporter = reporter if reporter is not None and reporter.is_authenticated else None
+    hit(COMMENT_REPORT, ip=ip, account=reporter.pk if reporter else None)
+    mine = Q(reporter=reporter) if reporter else Q(reporter__isnull=True, ip_address=ip)
+    existing = Report.objects.filter(mine, comment=comment, resolved=False).first()
+    if existing is not None:
+        return existing  # one open report per reader and comment
+    made = Report.objects.create(
+        comment=comment, reason=reason, note=note, reporter=reporter, ip_address=ip
+    )
+    record(
+        AuditEntry.Action.REPORT,
+        actor=reporter,
+        comment=comment,
+        reason=f"{made.get_reason_display()}{': ' + note if note else ''}",
+        after={"open_reports": open_reports(comment)},
+    )
+    return made
+
+
+def open_reports(comment: Comment) -> int:
+    """Unresolved reports on ``comment``."""
+    return Report.objects.filter(comment=comment, resolved=False).count()
+
+
+def reported_comments() -> Iterable[Comment]:
+    """Public comments with at least the threshold of open reports (the reported queue)."""
+    threshold = max(1, ModerationSettings.current().report_threshold)
+    return (
+        Comment.objects.filter(status=Comment.Status.PUBLIC)
+        .annotate(open_reports=Count("reports", filter=Q(reports__resolved=False)))
+        .filter(open_reports__gte=threshold)
+    )
+
+
+BULK_ACTIONS = ("approve", "spam", "remove", "dismiss")
+
+
+def bulk(action: str, comments: Iterable[Comment], *, by: User, reason: str = "") -> int:
+    """Apply one action to many comments (oldest first, so new numbers follow writing order).
+    Each comment is its own transaction: one that changed meanwhile does not undo the rest."""
+    _require_moderator(by)
+    if action not in BULK_ACTIONS:
+        raise ValidationError(f"Unknown action “{action}”.")
+    done = 0
+    for comment in sorted(comments, key=lambda c: (c.created_at, c.pk)):
+        if action == "approve":
+            approve(comment, by=by)
+        elif action == "spam":
+            mark_spam(comment, by=by)
+        elif action == "remove":
+            remove(comment, by=by, reason=reason or RemovalReason.OTHER)
+        else:
+            dismiss_reports(comment, by=by)
+        done += 1
+    return done
+
+
+@transaction.atomic
+def purge_spam(*, older_than_days: int | None = None, now: datetime | None = None) -> int:
+    """Delete spam older than the retention period (the site's setting unless given).
+
+    Spam that still has replies under it stays (its replies need their place in the thread).
+    Audit rows about purged comments keep their description; their link becomes empty.
+    """
+    days = (
+        ModerationSettings.current().spam_retention_days
+        if older_than_days is None
+        else older_than_days
+    )
+    if days < 0:
+        raise ValidationError("The retention period cannot be negative.")
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    doomed = Comment.objects.filter(status=Comment.Status.SPAM, created_at__lt=cutoff).filter(
+        children__isnull=True
+    )
+    ids = list(doomed.values_list("pk", flat=True))
+    # Another comment may name a purged one as ``in_reply_to`` (past the depth cap); it keeps
+    # its place under ``parent`` and simply stops saying whom it answered.
+    Comment.objects.filter(in_reply_to_id__in=ids).update(in_reply_to=None)
+    deleted = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        deleted += Comment.objects.filter(pk__in=chunk).delete()[1].get("discussion.Comment", 0)
+    if deleted:
+        record(
+            AuditEntry.Action.PURGE,
+            target=f"{deleted} spam comment{'s' if deleted != 1 else ''}",
+            reason=f"Spam older than {days} days",
+            after={"deleted": deleted, "cutoff": cutoff.isoformat()},
+        )
+    return deleted
