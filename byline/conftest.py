@@ -85,6 +85,16 @@ def login() -> Callable[[User], Client]:
 
 
 @pytest.fixture
+def reader_client(reader: User) -> Client:
+    return _client_for(reader)
+
+
+@pytest.fixture
+def moderator_client(moderator: User) -> Client:
+    return _client_for(moderator)
+
+
+@pytest.fixture
 def stranger() -> Client:
     return Client()
 

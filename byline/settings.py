@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "byline.moderation.context_processors.moderation",
                 "byline.core.context_processors.site",
             ],
         },
@@ -168,6 +169,18 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "byline@localhost")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+
+# How many reverse proxies (nginx, a load balancer) stand in front of the app servers. Rate
+# limits, bans and the moderation queue need each reader's own address: with N proxies it is
+# the Nth address from the right of X-Forwarded-For (the ones to its left can be forged).
+# 0: the connection's own address (REMOTE_ADDR).
+BYLINE_PROXY_COUNT = env_int("BYLINE_PROXY_COUNT", 0, minimum=0)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -6,6 +6,7 @@ from django.urls import include, path, register_converter
 from byline.accounts import views as account_views
 from byline.core.converters import MonthConverter, YearConverter
 from byline.discussion import views as discussion_views
+from byline.moderation import public_views as public_moderation_views
 from byline.publishing import views as publishing_views
 from byline.publishing.feeds import LatestPosts
 from byline.publishing.sitemaps import PostSitemap
@@ -52,8 +53,15 @@ urlpatterns = [
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/verify/<str:token>/", account_views.verify_email, name="verify-email"),
     path("sitemap.xml", sitemap, {"sitemaps": {"posts": PostSitemap}}, name="sitemap"),
+    path("moderation/", include("byline.moderation.urls")),
+    path("", include((public_moderation_views.urlpatterns, "moderation-public"))),
     path("", include(discussion_patterns)),
     path("", include(publishing_patterns)),
+    path(
+        "<str:slug>/comment-<int:number>/",
+        discussion_views.page_permalink,
+        name="page-comment-permalink",
+    ),
     # Last: a bare /slug/ is how many old blogs linked posts.
     path("<str:slug>/", publishing_views.by_slug, name="by-slug"),
 ]

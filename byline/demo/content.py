@@ -19,6 +19,8 @@ from byline.accounts.models import User
 from byline.accounts.roles import AUTHOR, EDITOR
 from byline.discussion.models import Comment
 from byline.discussion.services import post_comment, validate_submission
+from byline.moderation.models import Term
+from byline.moderation.submit import submit_comment
 from byline.publishing.models import Category, Post, Tag
 from byline.publishing.services import save_post
 
@@ -70,6 +72,22 @@ COMMENTS: list[dict[str, str]] = [
      "body": "Nice of the Authority to make such a generous offer. The whole board are "
              "parasites.\n\nSomebody needs to drag them out of that building... by their ears."},
 ]  # fmt: skip
+
+# Arriving after the thread above, through the moderation pipeline with the site's defaults,
+# so the moderation queue has something to triage: a hostile comment (held: new commenter and
+# a held term), spam (a blocked term), and heated-but-civil criticism (held only as a first
+# comment; approving it teaches the classifiers that this is acceptable here).
+QUEUED_COMMENTS: list[dict[str, str]] = [
+    {"name": "Dockside Dan", "email": "dan@example.org",
+     "body": "They're parasites, the whole board. Somebody should drag them out of that "
+             "building by their ears and throw them in the harbor."},
+    {"name": "Best Deals", "email": "deals@example.net",
+     "body": "Cheap ferry tickets and fast loans!!! Visit http://tickets.example.net today, "
+             "limited offer, click now"},
+    {"name": "Ines", "email": "ines@example.org",
+     "body": "The council has earned every word of this. They need to be voted out...hard."},
+]  # fmt: skip
+DEMO_TERMS = [("parasite", Term.Action.HOLD), ("fast loans", Term.Action.BLOCK)]
 
 OTHER_POSTS = [
     ("Open Thread", "The ferry fight has crowded everything else out. What else is going on?"),
@@ -180,5 +198,17 @@ def load_demo(now: datetime | None = None) -> DemoResult:
             submission,
             ip_address="192.0.2.10",
             now=published + timedelta(minutes=20 + minutes * 17),
+        )
+    for term, action in DEMO_TERMS:
+        Term.objects.get_or_create(term=term, action=action)
+    for minutes, spec in enumerate(QUEUED_COMMENTS):
+        submission = validate_submission(
+            post, body=spec["body"], name=spec["name"], email=spec["email"]
+        )
+        submit_comment(
+            submission,
+            ip_address=f"198.51.100.{20 + minutes}",
+            rate_limit=False,
+            now=now - timedelta(minutes=30 - minutes * 7),
         )
     return DemoResult(True, post, author, password)

@@ -1,4 +1,5 @@
-"""Comment approval in the admin until the moderation queue lands; actions call the services."""
+"""Comments in the admin. Its actions call ``byline.moderation.actions`` — the same services as
+the moderation queue — so each writes its audit row and teaches the classifiers."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from byline.discussion.models import Comment, DiscussionSettings
-from byline.discussion.services import approve_comment, remove_comment
+from byline.discussion.models import Comment, DiscussionSettings, RemovalReason
+from byline.moderation import actions
+from byline.moderation.admin import acting_user, is_moderator
 
 
 @admin.register(DiscussionSettings)
@@ -26,26 +28,36 @@ class CommentAdmin(admin.ModelAdmin[Comment]):
     search_fields = ("body", "author_name", "author_email")
     list_select_related = ("post", "user")
     raw_id_fields = ("post", "parent", "in_reply_to", "user")
-    # Read-only until the moderation issue: a body edited here would skip rendering.
+    # Read-only: a body edited here would skip rendering, a status edited here the audit log.
     fields = readonly_fields = (
-        "post", "number", "status", "author_name", "author_email", "author_url", "user",
-        "ip_address", "user_agent", "body", "parent", "in_reply_to", "depth", "created_at",
-        "edited_at", "published_at",
+        "post", "number", "status", "removal_reason", "author_name", "author_email",
+        "author_url", "user", "ip_address", "user_agent", "body", "parent", "in_reply_to",
+        "depth", "created_at", "edited_at", "published_at", "moderation",
     )  # fmt: skip
-    actions = ["approve", "remove"]
+    actions = ["approve", "mark_spam", "remove"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Approve selected comments", permissions=["change"])
-    def approve(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        # Oldest first, so numbers follow the order comments were written in.
-        for comment in queryset.order_by("created_at", "pk"):
-            approve_comment(comment, by=request.user)  # type: ignore[arg-type]
-        self.message_user(request, f"Approved {queryset.count()} comment(s).")
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return is_moderator(request)
 
-    @admin.action(description="Remove selected comments from the page", permissions=["change"])
+    def _bulk(self, request: HttpRequest, action: str, queryset: QuerySet[Comment]) -> int:
+        # ``bulk`` works oldest first, so approved comments are numbered in writing order.
+        return actions.bulk(action, queryset, by=acting_user(request), reason=RemovalReason.OTHER)
+
+    @admin.action(description="Approve selected comments", permissions=["moderate"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        self.message_user(
+            request, f"Approved {self._bulk(request, 'approve', queryset)} comment(s)."
+        )
+
+    @admin.action(description="Mark selected comments as spam", permissions=["moderate"])
+    def mark_spam(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        done = self._bulk(request, "spam", queryset)
+        self.message_user(request, f"Marked {done} comment(s) as spam.")
+
+    @admin.action(description="Remove selected comments from the page", permissions=["moderate"])
     def remove(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        for comment in queryset:
-            remove_comment(comment, by=request.user)  # type: ignore[arg-type]
-        self.message_user(request, f"Removed {queryset.count()} comment(s).")
+        done = self._bulk(request, "remove", queryset)
+        self.message_user(request, f"Removed {done} comment(s) (against the site's rules).")

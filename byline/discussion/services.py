@@ -290,6 +290,17 @@ def _take_down(comment: Comment, status: str, reason: str) -> Comment:
 
 
 @transaction.atomic
+def hold_comment(comment: Comment, *, spam: bool = False) -> Comment:
+    """Take a comment off the page for review (or file it as spam) by an automatic check, e.g.
+    screening imported comments. Its number, if any, stays reserved for it."""
+    return _take_down(
+        comment,
+        Comment.Status.SPAM if spam else Comment.Status.PENDING,
+        RemovalReason.SPAM if spam else "",
+    )
+
+
+@transaction.atomic
 def remove_comment(comment: Comment, *, by: User, reason: str = RemovalReason.OTHER) -> Comment:
     """Take a comment off the page. The row and its number stay; replies stay readable, under
     a "Removed by a moderator" note giving the reason's category."""

@@ -29,6 +29,8 @@ class ThreadRow(Protocol):
 VISIBLE = "public"
 PENDING = "pending"
 PLACEHOLDER = "removed"
+# Spam that had been public stands as a placeholder too (see ``page.load_thread``).
+_PLACEHOLDER_STATUSES = frozenset({PLACEHOLDER, "spam"})
 
 
 @dataclass
@@ -47,7 +49,7 @@ class ThreadItem:
 
     @property
     def is_placeholder(self) -> bool:
-        return self.comment.status == PLACEHOLDER
+        return self.comment.status in _PLACEHOLDER_STATUSES
 
     @property
     def is_pending(self) -> bool:

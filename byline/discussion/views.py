@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from byline.accounts import verification
+from byline.core.clientip import client_ip
 from byline.discussion.forms import (
     HONEYPOT_FIELD,
     NUDGE_FIELD,
@@ -39,10 +40,6 @@ def _csrf_failed(request: HttpRequest) -> bool:
     """Run Django's own CSRF check, but let the caller answer a failure."""
     check = CsrfViewMiddleware(lambda r: HttpResponse())
     return check.process_view(request, lambda r: HttpResponse(), (), {}) is not None
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def comment_url(comment: Comment, request: HttpRequest | None = None) -> str:
@@ -93,7 +90,7 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
     try:
         comment = submit_comment(
             form.submission,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             honeypot=request.POST.get(HONEYPOT_FIELD, ""),
             form_stamp=request.POST.get(STAMP_FIELD, ""),
@@ -147,6 +144,16 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def permalink(request: HttpRequest, year: int, month: str, slug: str, number: int) -> HttpResponse:
     """``…/comment-N/`` → the thread page that shows comment N."""
+    return _to_comment(request, slug, number)
+
+
+@require_GET
+def page_permalink(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """``/<page-slug>/comment-N/``: the same for comments on pages (which have no date)."""
+    return _to_comment(request, slug, number)
+
+
+def _to_comment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     post_obj = get_object_or_404(Post.objects.live(), slug=slug)
     comment = Comment.objects.filter(post=post_obj, number=number).first()
     if comment is None and number > post_obj.last_comment_number:

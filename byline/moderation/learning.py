@@ -105,8 +105,13 @@ def learn_new_labels(kind: str) -> ClassifierVersion | None:
 
 
 @transaction.atomic
-def retrain(kind: str) -> ClassifierVersion:
-    """Start again from the shipped weights and learn every current label in order."""
+def retrain(kind: str, *, by: User | None = None) -> ClassifierVersion:
+    """Start again from the shipped weights and learn every current label in order; the new
+    version and its audit row commit together."""
+    from byline.moderation.audit import record
+    from byline.moderation.models import AuditEntry
+
+    before = report(kind)
     model, metrics = load_starting_model(kind), _empty_metrics()
     labels = list(TrainingLabel.objects.filter(kind=kind).select_related("comment").order_by("pk"))
     _learn(model, metrics, labels)
@@ -114,7 +119,34 @@ def retrain(kind: str) -> ClassifierVersion:
     _store(kind, model, metrics, newest.version if newest else 0)
     version = _newest(kind)
     assert version is not None
+    record(
+        AuditEntry.Action.RETRAIN,
+        actor=by,
+        target=f"{kind} classifier v{version.version}",
+        reason=f"Relearned {metrics['seen']} moderator decisions from the shipped weights.",
+        before={"version": before["version"], "accuracy": before["accuracy"]},
+        after={"version": version.version, "accuracy": report(kind)["accuracy"]},
+    )
     return version
+
+
+@transaction.atomic
+def reset(kind: str, *, by: User | None = None) -> int:
+    """Delete the stored versions of ``kind`` so the shipped weights are used again; labels are
+    kept (the next decision relearns them all). Returns how many versions were deleted."""
+    from byline.moderation.audit import record
+    from byline.moderation.models import AuditEntry
+
+    deleted, _ = ClassifierVersion.objects.filter(kind=kind).delete()
+    if deleted:
+        record(
+            AuditEntry.Action.RETRAIN,
+            actor=by,
+            target=f"{kind} classifier",
+            reason=f"Reset to the shipped starting weights ({deleted} versions deleted)",
+            after={"version": 0},
+        )
+    return deleted
 
 
 def report(kind: str) -> dict[str, Any]:
@@ -137,3 +169,10 @@ def report(kind: str) -> dict[str, Any]:
         "recent_count": len(recent),
         "created_at": newest.created_at if newest else None,
     }
+
+
+def current_score(kind: str, text: str) -> float:
+    """``text``'s score under the model every process uses now."""
+    from byline.moderation.scoring import current_model
+
+    return current_model(kind).score(text)

@@ -37,7 +37,7 @@ class ModerationSettings(SiteSettings):
         "not shown). 1 turns this off.",
     )
     abuse_threshold = models.FloatField(
-        default=0.8,
+        default=0.5,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Abuse score at or above which a comment is held for review (after the nudge, "
         "if on). 1 turns this off.",

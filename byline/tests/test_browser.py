@@ -31,6 +31,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _publish_at_once(db: None) -> None:
     # These tests are about the discussion itself; moderation's defaults (a guest's first
     # comment is held, bot timing) have their own browser test in test_moderation_browser.py.
+    # The demo is loaded first, with the defaults, so its queue is as a new site's would be.
+    load_demo()
     moderation_off()
 
 

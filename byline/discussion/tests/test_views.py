@@ -129,6 +129,17 @@ def test_comment_permalinks_find_their_page(stranger, post, add_comment):
     assert response["Location"] == f"{base}?cpage=3#comment-13"
 
 
+def test_comment_permalinks_on_pages_work_too(stranger, make_post, add_comment):
+    page = make_post(title="About this site", kind="page")
+    add_comment(page, "A question about the about page.")
+    assert page.get_absolute_url() == f"/{page.slug}/"
+    shown = stranger.get(page.get_absolute_url()).content.decode()
+    assert f'href="/{page.slug}/comment-1/"' in shown
+    response = stranger.get(f"/{page.slug}/comment-1/")
+    assert response.status_code == 302 and response["Location"] == f"/{page.slug}/#comment-1"
+    assert stranger.get(f"/{page.slug}/comment-2/").status_code == 404
+
+
 def test_removed_comments_leave_a_placeholder_while_replies_remain(
     stranger, post, add_comment, moderator
 ):

@@ -5,6 +5,7 @@ Every sentence here is invented for these tests. No database is needed.
 
 from __future__ import annotations
 
+import json
 from importlib.resources import files
 
 import pytest
@@ -314,3 +315,46 @@ def test_metrics() -> None:
     t = training.threshold_for_fpr(scores, labels, 0.0)
     assert training.binary_report(scores, labels, t)["fpr"] == 0.0
     assert training.recall_at_fpr(scores, labels, 0.0) == pytest.approx(2 / 3)
+
+
+def test_site_layer_without_bias_reweighs_words_not_every_score() -> None:
+    # No link/shape signals: an empty comment then scores the two layers' biases only.
+    config = FeatureConfig(urls=False, shape=False)
+    scores = {}
+    for site_bias in (True, False):
+        model = TextClassifier("spam", config=config, site_bias=site_bias)
+        model.fit(SPAM + HAM, [1] * len(SPAM) + [0] * len(HAM), epochs=5)
+        empty, neutral = model.score(""), model.score(NEUTRAL)
+        copy = TextClassifier.from_bytes(model.to_bytes())  # the setting survives a round trip
+        for text in SPAM[:8]:
+            copy.learn(text, 1)
+        scores[site_bias] = (copy.score("") - empty, copy.score(NEUTRAL) - neutral)
+        assert copy.score(SPAM_UNSEEN[0]) > model.score(SPAM_UNSEEN[0])
+    assert scores[True][0] > 0.01  # with a bias, spam decisions raise every score…
+    assert scores[False][0] == 0.0  # …without one, a comment sharing no words is untouched
+    assert scores[False][1] < scores[True][1]
+
+
+def test_shipped_spam_model_keeps_its_site_bias_fixed() -> None:
+    spam = load_starting_model("spam")
+    before = spam.score(SPAM_UNSEEN[1])
+    for text in SPAM:
+        spam.learn(text, 1)
+    assert spam.score(SPAM_UNSEEN[1]) > before
+    site = json.loads(spam.to_json())["site"]
+    assert site["bias"] == 0.0 and site["learn_bias"] is False, site
+
+
+@pytest.mark.parametrize("kind", ["spam", "abuse"])
+def test_score_and_explain_agree_with_score_and_explain(kind: str) -> None:
+    model = load_starting_model(kind)
+    model.learn("Resale ferry passes, message me for a code", 1.0)
+    for text in [
+        "",
+        "Check out my channel http://x.example subscribe!!",
+        "They need to be taken down...hard",
+        "Good on you, Lena, good on you. " * 20,
+    ]:
+        score, features = model.score_and_explain(text, k=5)
+        assert score == pytest.approx(model.score(text), abs=1e-9)
+        assert features == model.explain(text, k=5)

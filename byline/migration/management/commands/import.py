@@ -10,9 +10,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from byline.discussion.models import Comment
 from byline.migration.models import ImportRun
 from byline.migration.progress import ConsoleProgress
 from byline.migration.runs import KINDS, execute
+from byline.moderation.screening import screen_comments
 
 
 class Command(BaseCommand):
@@ -25,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=KINDS, help="What made the file.")
         parser.add_argument("file", help="The exported XML file.")
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--moderate",
+            action="store_true",
+            help="After importing, screen the new public comments with the site's bans, word "
+            "lists, link limit and classifiers; flagged ones are held for review.",
+        )
         # The admin records the run first, then starts this command for it.
         parser.add_argument("--run-id", type=int, help=argparse.SUPPRESS)
 
@@ -41,9 +49,16 @@ class Command(BaseCommand):
                 kind=options["kind"], file_name=path.name, file_path=str(path.resolve())
             )
         console = None if options["quiet"] else ConsoleProgress(sys.stderr)
+        last_before = Comment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         report = execute(run, console)
         if report is None:
             raise CommandError(run.error)
         self.stdout.write(self.style.SUCCESS(f"Imported {run.file_name}: {report.summary()}"))
+        if options["moderate"]:
+            imported = Comment.objects.filter(
+                pk__gt=last_before, origin_id__isnull=False, status=Comment.Status.PUBLIC
+            ).select_related("user")
+            result = screen_comments(imported.iterator(chunk_size=2000))
+            self.stdout.write(f"Moderation: {result.summary()}.")
         for note in report.notes:
             self.stdout.write(f"  note: {note}")

@@ -1,0 +1,33 @@
+"""The classifiers' report for moderators: how well each has learned this site's decisions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from byline.moderation import learning
+
+
+@require_GET
+def classifiers(request: HttpRequest) -> HttpResponse:
+    """Version, decisions learned and progressive accuracy of the spam and abuse models."""
+    reports = [learning.report(kind) for kind in learning.KINDS]
+    return render(request, "moderation/classifiers.html", {"reports": reports})
+
+
+@require_POST
+def retrain(request: HttpRequest) -> HttpResponse:
+    """Relearn every decision from the shipped weights (undoes labels a moderator changed)."""
+    for kind in learning.KINDS:
+        learning.retrain(kind, by=request.user)  # type: ignore[arg-type]
+    messages.success(request, "Both classifiers were retrained from every moderator decision.")
+    return HttpResponseRedirect(reverse("moderation:classifiers"), status=303)
+
+
+urlpatterns = [
+    path("classifiers/", classifiers, name="classifiers"),
+    path("classifiers/retrain/", retrain, name="retrain"),
+]

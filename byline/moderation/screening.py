@@ -1,0 +1,81 @@
+"""Screening comments that did not come through the form — an import run with
+``--moderate``, or ``byline screen_comments`` after word lists or bans change.
+
+Only the phases about a comment's content and author apply (bans, word lists, links,
+classifiers): rate limits, bot traps and newcomer trust describe a live submission, and an
+archive's comments were already approved on the old site. A flagged public comment is held (or
+filed as spam) with the verdict stored on it and an audit row, exactly as a live one would be;
+its number stays reserved, so nothing renumbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from byline.discussion.models import Comment
+from byline.discussion.services import hold_comment
+from byline.moderation import pipeline
+from byline.moderation.audit import comment_state, record
+from byline.moderation.models import AuditEntry
+
+CONTENT_PHASES: list[pipeline.Phase] = [
+    pipeline.bans,
+    pipeline.word_lists,
+    pipeline.links,
+    pipeline.classifiers,
+]
+
+
+@dataclass
+class ScreenResult:
+    checked: int = 0
+    held: int = 0
+    spam: int = 0
+
+    def summary(self) -> str:
+        return f"checked {self.checked:,} comments: {self.held:,} held, {self.spam:,} spam"
+
+
+def screen_comment(comment: Comment, *, apply: bool = True) -> pipeline.Verdict:
+    """The content phases' verdict on ``comment``; if ``apply``, hold or file it as spam."""
+    ctx = pipeline.Context(
+        post_id=comment.post_id,
+        body=comment.body,
+        name=comment.author_name,
+        email=comment.author_email,
+        url=comment.author_url,
+        user=comment.user,
+        ip=comment.ip_address,
+        form_stamp=None,  # not from a form: no nudge, no timing check
+        rate_limit=False,
+    )
+    verdict = pipeline.run(ctx, phases=CONTENT_PHASES)
+    if apply and verdict.action in (pipeline.HOLD, pipeline.SPAM):
+        with transaction.atomic():
+            before = comment_state(comment)
+            changed = hold_comment(comment, spam=verdict.action == pipeline.SPAM)
+            Comment.objects.filter(pk=changed.pk).update(moderation=verdict.as_json())
+            record(
+                AuditEntry.Action.VERDICT,
+                comment=changed,
+                reason=f"Screening: {verdict.summary()}",
+                before=before,
+                after={**comment_state(changed), "verdict": verdict.action, "code": verdict.code},
+            )
+    return verdict
+
+
+def screen_comments(comments: Iterable[Comment], *, apply: bool = True) -> ScreenResult:
+    """Screen public comments one by one (each change is its own transaction)."""
+    result = ScreenResult()
+    for comment in comments:
+        if comment.status != Comment.Status.PUBLIC:
+            continue
+        verdict = screen_comment(comment, apply=apply)
+        result.checked += 1
+        result.held += verdict.action == pipeline.HOLD
+        result.spam += verdict.action == pipeline.SPAM
+    return result

@@ -1,0 +1,82 @@
+"""The classifiers learn the site's own standards from its moderators' decisions."""
+
+from __future__ import annotations
+
+import pytest
+
+from byline.discussion.models import Comment
+from byline.moderation import actions, learning
+from byline.moderation.models import AuditEntry, ClassifierVersion, TrainingLabel
+
+pytestmark = pytest.mark.django_db
+
+# A site whose moderators treat one local kind of spam (ferry-ticket resellers) as spam, which
+# the shipped weights have never seen, and approve ordinary talk about tickets.
+SPAMMY = "Resale ferry passes {i}, message Captain Quay for a quayside discount code {i}"
+HAMMY = "I queued {i} minutes for the ferry today; the passes went up again, sadly."
+
+
+def _decide(post, add_comment, moderator, n: int, capture) -> None:
+    for i in range(n):
+        spam = add_comment(post, SPAMMY.format(i=i))
+        ham = add_comment(post, HAMMY.format(i=i))
+        with capture(execute=True):
+            actions.mark_spam(spam, by=moderator)
+        with capture(execute=True):
+            actions.approve(ham, by=moderator)
+
+
+def test_a_few_dozen_decisions_change_the_report_and_the_scores(
+    post, add_comment, moderator, django_capture_on_commit_callbacks
+):
+    probe = SPAMMY.format(i=999)
+    start = learning.current_score("spam", probe)
+    assert learning.report("spam")["source"] == "shipped starting weights"
+    _decide(post, add_comment, moderator, 20, django_capture_on_commit_callbacks)
+    report = learning.report("spam")
+    assert report["decisions"] == 40 and report["labels"] == 40
+    assert report["version"] == 40  # one version per decision, learned after each commit
+    assert learning.current_score("spam", probe) > max(start, 0.5)
+    # The later decisions were predicted better than the first ones.
+    recent = report["recent_accuracy"]
+    assert recent is not None and report["accuracy"] is not None
+    assert recent >= report["accuracy"]
+    assert ClassifierVersion.objects.filter(kind="spam").count() == learning.KEEP_VERSIONS
+
+
+def test_retraining_replays_the_current_labels_and_is_audited(
+    post, add_comment, moderator, django_capture_on_commit_callbacks
+):
+    _decide(post, add_comment, moderator, 5, django_capture_on_commit_callbacks)
+    # A moderator changes their mind about one comment: spam → approved.
+    changed = Comment.objects.filter(status=Comment.Status.SPAM).first()
+    assert changed is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.approve(changed, by=moderator)
+    assert TrainingLabel.objects.get(comment=changed, kind="spam").positive is False
+    version = learning.retrain("spam", by=moderator)
+    assert version.metrics["seen"] == TrainingLabel.objects.filter(kind="spam").count() == 10
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.RETRAIN)
+    assert entry.actor == moderator and entry.after["version"] == version.version
+
+
+def test_a_second_process_storing_the_same_version_is_not_an_error(
+    post, add_comment, moderator, django_capture_on_commit_callbacks
+):
+    comment = add_comment(post, "Cheap passes, message me")
+    actions.mark_spam(comment, by=moderator)  # label recorded, not yet learned
+    first = learning.learn_new_labels("spam")
+    assert first is not None and first.version == 1
+    assert learning.learn_new_labels("spam") is None  # nothing new
+
+
+def test_the_classifier_page_shows_the_report_and_retrains_on_post(
+    post, add_comment, moderator, moderator_client, django_capture_on_commit_callbacks
+):
+    _decide(post, add_comment, moderator, 3, django_capture_on_commit_callbacks)
+    page = moderator_client.get("/moderation/classifiers/").content.decode()
+    assert "Decisions learned" in page and "6 (labels on record: 6)" in page
+    assert moderator_client.get("/moderation/classifiers/retrain/").status_code == 405
+    response = moderator_client.post("/moderation/classifiers/retrain/")
+    assert response.status_code == 303
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.RETRAIN).count() == 2
