@@ -32,6 +32,7 @@ from byline.discussion.page import PAGE_PARAM, load_thread
 from byline.discussion.services import can_edit_comment, edit_comment
 from byline.moderation.pipeline import form_stamp
 from byline.moderation.ratelimits import RateLimited
+from byline.moderation.screening import screen_comment
 from byline.moderation.submit import Rejected, submit_comment
 from byline.publishing.models import Post
 
@@ -131,6 +132,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 for error in exc.message_dict.get("body", []):
                     form.add_error("body", error)
             else:
+                # An edit must not smuggle in what the pipeline would have held: the new text
+                # passes the content checks again (a flagged public comment is held).
+                if comment.status == Comment.Status.PUBLIC:
+                    screen_comment(comment)
+                    comment.refresh_from_db()
                 return HttpResponseRedirect(comment_url(comment, request), status=303)
         status = 400
     else:

@@ -4,7 +4,7 @@ CLI all call these; each change, its audit row and its training labels share one
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,67 +30,75 @@ def _resolve_reports(comment: Comment) -> int:
     return Report.objects.filter(comment=comment, resolved=False).update(resolved=True)
 
 
+def _decide(
+    comment: Comment,
+    *,
+    by: User,
+    action: str,
+    change: Callable[[Comment], Comment],
+    labels: Iterable[tuple[str, bool]] = (),
+    note: str = "",
+) -> Comment:
+    """One moderator decision: the change, closing the comment's reports, the training labels
+    and the audit row (the caller's transaction holds them together)."""
+    _require_moderator(by)
+    before = comment_state(comment)
+    comment = change(comment)
+    _resolve_reports(comment)
+    for kind, positive in labels:
+        learning.label(comment, kind, positive, by=by)
+    record(
+        action, actor=by, comment=comment, reason=note, before=before, after=comment_state(comment)
+    )
+    return comment
+
+
 @transaction.atomic
 def approve(comment: Comment, *, by: User, note: str = "") -> Comment:
     """Publish a comment (held, spam, reported or removed); it teaches both classifiers that
     text like this is acceptable here."""
-    _require_moderator(by)
-    before = comment_state(comment)
-    comment = services.approve_comment(comment, by=by)
-    _resolve_reports(comment)
-    learning.label(comment, "spam", False, by=by)
-    learning.label(comment, "abuse", False, by=by)
-    record(
-        AuditEntry.Action.APPROVE,
-        actor=by,
-        comment=comment,
-        reason=note,
-        before=before,
-        after=comment_state(comment),
+    return _decide(
+        comment,
+        by=by,
+        action=AuditEntry.Action.APPROVE,
+        change=lambda c: services.approve_comment(c, by=by),
+        labels=[("spam", False), ("abuse", False)],
+        note=note,
     )
-    return comment
 
 
 @transaction.atomic
 def mark_spam(comment: Comment, *, by: User, note: str = "") -> Comment:
     """File a comment as spam (hidden; purged after the retention period)."""
-    _require_moderator(by)
-    before = comment_state(comment)
-    comment = services.mark_comment_spam(comment, by=by)
-    _resolve_reports(comment)
-    learning.label(comment, "spam", True, by=by)
-    record(
-        AuditEntry.Action.SPAM,
-        actor=by,
-        comment=comment,
-        reason=note,
-        before=before,
-        after=comment_state(comment),
+    return _decide(
+        comment,
+        by=by,
+        action=AuditEntry.Action.SPAM,
+        change=lambda c: services.mark_comment_spam(c, by=by),
+        labels=[("spam", True)],
+        note=note,
     )
-    return comment
+
+
+# What removing for a reason teaches: abuse and spam are labels; off-topic and the rest are not.
+_REMOVAL_LABELS: dict[str, list[tuple[str, bool]]] = {
+    RemovalReason.ABUSE: [("abuse", True)],
+    RemovalReason.SPAM: [("spam", True)],
+}
 
 
 @transaction.atomic
 def remove(comment: Comment, *, by: User, reason: str, note: str = "") -> Comment:
     """Take a comment down with a reason category shown in the thread. Removing as abusive
     teaches the abuse classifier; as spam, the spam classifier."""
-    _require_moderator(by)
-    before = comment_state(comment)
-    comment = services.remove_comment(comment, by=by, reason=reason)
-    _resolve_reports(comment)
-    if reason == RemovalReason.ABUSE:
-        learning.label(comment, "abuse", True, by=by)
-    elif reason == RemovalReason.SPAM:
-        learning.label(comment, "spam", True, by=by)
-    record(
-        AuditEntry.Action.REMOVE,
-        actor=by,
-        comment=comment,
-        reason=note or RemovalReason(reason).label,
-        before=before,
-        after=comment_state(comment),
+    return _decide(
+        comment,
+        by=by,
+        action=AuditEntry.Action.REMOVE,
+        change=lambda c: services.remove_comment(c, by=by, reason=reason),
+        labels=_REMOVAL_LABELS.get(reason, []),
+        note=note or (RemovalReason(reason).label if reason in RemovalReason.values else ""),
     )
-    return comment
 
 
 @transaction.atomic

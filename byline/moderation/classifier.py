@@ -289,20 +289,7 @@ class TextClassifier:
         abuse, negative away from it. A word's contribution includes its character n-grams, so
         an unseen compound is explained by the word it appears in. Sorted by absolute size.
         """
-        names, sources, values = extract(text or "", self.config)
-        base, site = self._base.w, self._site.w
-        totals: dict[str, float] = {}
-        counted: set[int] = set()
-        for name, source, value in zip(names, sources, values, strict=True):
-            i = feature_hash(name)
-            if i in counted:
-                continue
-            counted.add(i)
-            weight = base.get(i, 0.0) + site.get(i, 0.0)
-            if weight:
-                totals[source] = totals.get(source, 0.0) + value * weight
-        ranked = sorted(totals.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
-        return [(src, round(c, 4)) for src, c in ranked[: max(0, k)] if round(c, 4)]
+        return self.score_and_explain(text, k)[1]
 
     # -- learning --------------------------------------------------------------------------------
 

@@ -219,3 +219,26 @@ def test_heated_political_criticism_is_not_nudged_or_held(post, stranger):
     )
     assert response.status_code == 303
     assert Comment.objects.get().status == Comment.Status.PUBLIC
+
+
+def test_an_edit_that_adds_a_held_term_takes_the_comment_back_to_review(post, stranger):
+    moderation_off()
+    Term.objects.create(term="parasite", action=Term.Action.HOLD)
+    send(stranger, post, "A perfectly mild comment about the timetable.")
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PUBLIC and comment.number == 1
+    page = stranger.get(f"/comments/{comment.pk}/edit/").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert csrf is not None
+    response = stranger.post(
+        f"/comments/{comment.pk}/edit/",
+        {"csrfmiddlewaretoken": csrf.group(1), "body": "Edited: the board are parasites."},
+    )
+    assert response.status_code == 303
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PENDING and comment.number == 1
+    assert comment.moderation["code"] == "held_term"
+    assert AuditEntry.objects.filter(comment=comment, reason__startswith="Screening").exists()
+    # The writer still sees it, awaiting moderation; a stranger does not.
+    assert "the board are parasites" in stranger.get(response["Location"]).content.decode()
+    assert "the board are parasites" not in Client().get(post.get_absolute_url()).content.decode()
