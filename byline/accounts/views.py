@@ -34,8 +34,10 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         email = verification.read_token(token)
     except ValueError as exc:
         return render(request, "registration/verify_email.html", {"error": str(exc)}, status=400)
-    done = False
-    if request.method == "POST":
+    done = request.method == "POST"
+    if done:
         verification.verify(email)
-        done = True
-    return render(request, "registration/verify_email.html", {"email": email, "done": done})
+    response = render(request, "registration/verify_email.html", {"email": email, "done": done})
+    if done:
+        verification.set_proof(response, email)
+    return response

@@ -3,7 +3,8 @@ the moderation queue — so each writes its audit row and teaches the classifier
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -39,12 +40,23 @@ class CommentAdmin(admin.ModelAdmin[Comment]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Deleting would skip the post's comment count and the audit log: moderators remove
+        # or mark spam, and `byline purge_spam` deletes old spam through its audited service.
+        return False
+
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return is_moderator(request)
 
     def _bulk(self, request: HttpRequest, action: str, queryset: QuerySet[Comment]) -> int:
         # ``bulk`` works oldest first, so approved comments are numbered in writing order.
-        return actions.bulk(action, queryset, by=acting_user(request), reason=RemovalReason.OTHER)
+        try:
+            return actions.bulk(
+                action, queryset, by=acting_user(request), reason=RemovalReason.OTHER
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
+            return 0
 
     @admin.action(description="Approve selected comments", permissions=["moderate"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
 
 from byline.accounts.models import User
 from byline.discussion.models import DiscussionSettings
@@ -18,7 +16,6 @@ from byline.discussion.services import (
     Submission,
     validate_submission,
 )
-from byline.moderation.models import ModerationSettings
 from byline.moderation.pipeline import form_stamp
 from byline.publishing.models import Post
 
@@ -37,14 +34,11 @@ def stamp_for(request: HttpRequest) -> str:
 
 
 def confirm_stamp(request: HttpRequest) -> str:
-    """The stamp for the "Confirm your comment" page. Its reader already typed the whole comment
-    on a page that carried no stamp (a shared page with JavaScript off), so the clock is
-    started as far back as the site's minimum time: pressing "Post" at once is not a bot."""
+    """The stamp for the "Confirm your comment" page: the posted one if the form had it, else a
+    confirm-page stamp from now (its reader typed the comment earlier, on a page without one;
+    pressing "Post" fast there holds the comment instead of filing it as spam)."""
     posted = request.POST.get(STAMP_FIELD, "")
-    if posted:
-        return posted[:200]
-    seconds = ModerationSettings.current().min_seconds_to_submit
-    return form_stamp(timezone.now() - timedelta(seconds=seconds))
+    return posted[:200] if posted else form_stamp(confirm=True)
 
 
 class CommentForm(forms.Form):

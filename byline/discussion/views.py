@@ -29,10 +29,10 @@ from byline.discussion.forms import (
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.ownership import owned_comment_ids, remember_comment
 from byline.discussion.page import PAGE_PARAM, load_thread
-from byline.discussion.services import can_edit_comment, edit_comment
+from byline.discussion.services import can_edit_comment
 from byline.moderation.pipeline import form_stamp
 from byline.moderation.ratelimits import RateLimited
-from byline.moderation.screening import screen_comment
+from byline.moderation.screening import edit_and_screen
 from byline.moderation.submit import Rejected, submit_comment
 from byline.publishing.models import Post
 
@@ -96,6 +96,7 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
             honeypot=request.POST.get(HONEYPOT_FIELD, ""),
             form_stamp=request.POST.get(STAMP_FIELD, ""),
             nudge_acknowledged=request.POST.get(NUDGE_FIELD) == "1",
+            proven_email=verification.proven_email(request),
         )
     except RateLimited as exc:
         form.add_error(None, str(exc))
@@ -109,7 +110,9 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
         remember_comment(request, comment.pk)
         if comment.status != Comment.Status.SPAM:
             verification.send_verification(
-                comment.author_email, site_url=request.build_absolute_uri("/")
+                comment.author_email,
+                site_url=request.build_absolute_uri("/"),
+                proven=verification.proven_email(request),
             )
     comment.post = post_obj
     return HttpResponseRedirect(comment_url(comment, request), status=303)
@@ -127,16 +130,14 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = EditCommentForm(request.POST)
         if form.is_valid():
             try:
-                edit_comment(comment, form.cleaned_data["body"], user=user, owned_ids=owned)
+                # The new text passes the content checks again (see edit_and_screen).
+                comment = edit_and_screen(
+                    comment, form.cleaned_data["body"], user=user, owned_ids=owned
+                )
             except ValidationError as exc:
                 for error in exc.message_dict.get("body", []):
                     form.add_error("body", error)
             else:
-                # An edit must not smuggle in what the pipeline would have held: the new text
-                # passes the content checks again (a flagged public comment is held).
-                if comment.status == Comment.Status.PUBLIC:
-                    screen_comment(comment)
-                    comment.refresh_from_db()
                 return HttpResponseRedirect(comment_url(comment, request), status=303)
         status = 400
     else:

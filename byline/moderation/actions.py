@@ -42,6 +42,9 @@ def _decide(
     """One moderator decision: the change, closing the comment's reports, the training labels
     and the audit row (the caller's transaction holds them together)."""
     _require_moderator(by)
+    # Lock and re-read: the caller's copy may be stale (another moderator acted meanwhile),
+    # and the audit's "before" must be what the change actually changed.
+    comment = Comment.objects.select_for_update().select_related("user").get(pk=comment.pk)
     before = comment_state(comment)
     comment = change(comment)
     _resolve_reports(comment)
@@ -180,6 +183,13 @@ def ban_commenter(
 ) -> list[Ban]:
     """Ban whoever wrote ``comment``: their account if they had one, else their email and IP."""
     _require_moderator(by)
+    if comment.user is not None and (
+        comment.user.is_staff or comment.user.has_perm("discussion.moderate_comments")
+    ):
+        raise ValidationError(
+            "This comment was written by a staff or moderator account; change that account in "
+            "the admin instead of banning it."
+        )
     values = ban_values(comment)
     kinds = [Ban.Kind.ACCOUNT] if Ban.Kind.ACCOUNT in values else [Ban.Kind.EMAIL, Ban.Kind.IP]
     made = [
@@ -262,25 +272,33 @@ def reported_comments() -> Iterable[Comment]:
 
 
 BULK_ACTIONS = ("approve", "spam", "remove", "dismiss")
+BULK_LIMIT = 500
 
 
 def bulk(action: str, comments: Iterable[Comment], *, by: User, reason: str = "") -> int:
     """Apply one action to many comments (oldest first, so new numbers follow writing order).
-    Each comment is its own transaction: one that changed meanwhile does not undo the rest."""
+    Each comment is its own transaction: one that changed meanwhile does not undo the rest.
+    The classifiers learn the whole batch at the end, once per kind."""
     _require_moderator(by)
     if action not in BULK_ACTIONS:
         raise ValidationError(f"Unknown action “{action}”.")
+    chosen = sorted(comments, key=lambda c: (c.created_at, c.pk))
+    if len(chosen) > BULK_LIMIT:
+        raise ValidationError(
+            f"That is {len(chosen):,} comments; a bulk action takes at most {BULK_LIMIT} at once."
+        )
     done = 0
-    for comment in sorted(comments, key=lambda c: (c.created_at, c.pk)):
-        if action == "approve":
-            approve(comment, by=by)
-        elif action == "spam":
-            mark_spam(comment, by=by)
-        elif action == "remove":
-            remove(comment, by=by, reason=reason or RemovalReason.OTHER)
-        else:
-            dismiss_reports(comment, by=by)
-        done += 1
+    with learning.deferred():
+        for comment in chosen:
+            if action == "approve":
+                approve(comment, by=by)
+            elif action == "spam":
+                mark_spam(comment, by=by)
+            elif action == "remove":
+                remove(comment, by=by, reason=reason or RemovalReason.OTHER)
+            else:
+                dismiss_reports(comment, by=by)
+            done += 1
     return done
 
 

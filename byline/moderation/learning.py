@@ -2,9 +2,10 @@
 
 A moderator's decision becomes a ``TrainingLabel`` (approve → neither spam nor abuse; mark as
 spam → spam; remove as abusive → abuse) in the decision's own transaction. After it commits,
-``learn_new_labels`` takes the newest stored model of that kind, learns every label newer than
-the model's watermark (one FTRL step each, well under a millisecond) and stores the result as
-the next ``ClassifierVersion``. Every process scores with the newest version (see
+``learn_new_labels`` takes the newest stored model of that kind, learns every label it has not
+learned yet (``learned_in`` is null; not by id order, since on PostgreSQL a lower id can commit
+later), one FTRL step each, and stores the result as the next ``ClassifierVersion``. Every
+process scores with the newest version (see
 ``scoring.current_model``), so several app processes agree. ``retrain`` replays all labels from
 the shipped weights, which is also how a label a moderator changed is finally unlearned.
 
@@ -14,6 +15,10 @@ what ``byline classifiers report`` shows, and it improves as the site layer lear
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -23,9 +28,36 @@ from byline.discussion.models import Comment
 from byline.moderation.classifier import TextClassifier, load_starting_model
 from byline.moderation.models import ClassifierVersion, TrainingLabel
 
+logger = logging.getLogger(__name__)
 KINDS = ("spam", "abuse")
 KEEP_VERSIONS = 10
 RECENT = 50  # the report's "recent decisions" window
+
+
+_deferred: ContextVar[set[str] | None] = ContextVar("byline_learning_deferred", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Record labels inside this block without learning each one; learn every kind touched
+    once at the end (a bulk action of 500 decisions stores one model per kind, not 1,000)."""
+    kinds: set[str] = set()
+    token = _deferred.set(kinds)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    for kind in sorted(kinds):
+        _learn_safely(kind)
+
+
+def _learn_safely(kind: str) -> None:
+    # Runs after the decision committed: a failure here must not turn the moderator's saved
+    # decision into an error page. The label stays unlearned; the next decision retries it.
+    try:
+        learn_new_labels(kind)
+    except Exception:
+        logger.exception("learning %s labels failed; will retry at the next decision", kind)
 
 
 def label(comment: Comment, kind: str, positive: bool, *, by: User | None) -> None:
@@ -37,9 +69,15 @@ def label(comment: Comment, kind: str, positive: bool, *, by: User | None) -> No
     if existing is not None:
         if existing.positive == positive:
             return
-        existing.delete()  # a new row gets a new id, so the watermark sees it
-    TrainingLabel.objects.create(comment=comment, kind=kind, positive=positive, moderator=by)
-    transaction.on_commit(lambda: learn_new_labels(kind))
+        existing.delete()  # the new decision is learned as a new label
+    TrainingLabel.objects.create(
+        comment=comment, kind=kind, positive=positive, text=comment.body, moderator=by
+    )
+    batch = _deferred.get()
+    if batch is not None:
+        batch.add(kind)
+    else:
+        transaction.on_commit(lambda: _learn_safely(kind))
 
 
 def _newest(kind: str) -> ClassifierVersion | None:
@@ -47,14 +85,14 @@ def _newest(kind: str) -> ClassifierVersion | None:
 
 
 def _empty_metrics() -> dict[str, Any]:
-    return {"last_label_id": 0, "seen": 0, "correct": 0, "tp": 0, "fp": 0, "fn": 0, "recent": []}
+    return {"seen": 0, "correct": 0, "tp": 0, "fp": 0, "fn": 0, "recent": []}
 
 
 def _learn(model: TextClassifier, metrics: dict[str, Any], labels: list[TrainingLabel]) -> None:
     """Score then learn each label, updating the progressive-validation counts."""
     recent: list[int] = list(metrics.get("recent", []))
     for item in labels:
-        predicted = model.score(item.comment.body) >= 0.5
+        predicted = model.score(item.text) >= 0.5
         actual = bool(item.positive)
         metrics["seen"] += 1
         metrics["correct"] += int(predicted == actual)
@@ -62,12 +100,20 @@ def _learn(model: TextClassifier, metrics: dict[str, Any], labels: list[Training
         metrics["fp"] += int(predicted and not actual)
         metrics["fn"] += int(actual and not predicted)
         recent.append(int(predicted == actual))
-        model.learn(item.comment.body, 1.0 if actual else 0.0)
-        metrics["last_label_id"] = item.pk
+        model.learn(item.text, 1.0 if actual else 0.0)
     metrics["recent"] = recent[-RECENT:]
 
 
-def _store(kind: str, model: TextClassifier, metrics: dict[str, Any], previous: int) -> None:
+def _store(
+    kind: str,
+    model: TextClassifier,
+    metrics: dict[str, Any],
+    previous: int,
+    labels: list[TrainingLabel],
+) -> None:
+    TrainingLabel.objects.filter(pk__in=[item.pk for item in labels]).update(
+        learned_in=previous + 1
+    )
     ClassifierVersion.objects.create(
         kind=kind,
         version=previous + 1,
@@ -88,17 +134,13 @@ def learn_new_labels(kind: str) -> ClassifierVersion | None:
     else:
         model = TextClassifier.from_bytes(bytes(newest.data))
         metrics, version = dict(newest.metrics) or _empty_metrics(), newest.version
-    pending = list(
-        TrainingLabel.objects.filter(kind=kind, pk__gt=metrics.get("last_label_id", 0))
-        .select_related("comment")
-        .order_by("pk")
-    )
+    pending = list(TrainingLabel.objects.filter(kind=kind, learned_in__isnull=True).order_by("pk"))
     if not pending:
         return None
     _learn(model, metrics, pending)
     try:
         with transaction.atomic():
-            _store(kind, model, metrics, version)
+            _store(kind, model, metrics, version, pending)
     except IntegrityError:
         return None  # another process stored this version; the next decision catches up
     return _newest(kind)
@@ -113,10 +155,10 @@ def retrain(kind: str, *, by: User | None = None) -> ClassifierVersion:
 
     before = report(kind)
     model, metrics = load_starting_model(kind), _empty_metrics()
-    labels = list(TrainingLabel.objects.filter(kind=kind).select_related("comment").order_by("pk"))
+    labels = list(TrainingLabel.objects.filter(kind=kind).order_by("pk"))
     _learn(model, metrics, labels)
     newest = _newest(kind)
-    _store(kind, model, metrics, newest.version if newest else 0)
+    _store(kind, model, metrics, newest.version if newest else 0, labels)
     version = _newest(kind)
     assert version is not None
     record(
@@ -138,6 +180,7 @@ def reset(kind: str, *, by: User | None = None) -> int:
     from byline.moderation.models import AuditEntry
 
     deleted, _ = ClassifierVersion.objects.filter(kind=kind).delete()
+    TrainingLabel.objects.filter(kind=kind).update(learned_in=None)
     if deleted:
         record(
             AuditEntry.Action.RETRAIN,

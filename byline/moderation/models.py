@@ -223,17 +223,28 @@ class ClassifierVersion(models.Model):
 
 
 class TrainingLabel(models.Model):
-    """A moderator's decision as a training label (approve → not spam/abuse, …)."""
+    """A moderator's decision as a training label (approve → not spam/abuse, …).
+
+    The text is kept on the label: purging old spam must not make the classifiers forget what
+    it taught them, and a later edit of the comment must not change what was decided."""
 
     comment = models.ForeignKey(
-        "discussion.Comment", on_delete=models.CASCADE, related_name="training_labels"
+        "discussion.Comment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="training_labels",
     )
     kind = models.CharField(max_length=10)  # spam, abuse
     positive = models.BooleanField()
+    text = models.TextField(default="")
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The ClassifierVersion that first learned this label; null until learned. Labels are
+    # learned by this flag, not by id order: on PostgreSQL a lower id can commit later.
+    learned_in = models.PositiveIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = [

@@ -10,14 +10,17 @@ reader, with everything they typed.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import signing
+from django.core.cache import cache
 from django.utils import timezone
 
 from byline.accounts.models import User
@@ -46,6 +49,8 @@ class Context:
     honeypot: str = ""
     form_stamp: str | None = None  # signed time the form was shown; None: not from a form
     nudge_acknowledged: bool = False
+    # The address this reader's browser proved by a verification link (a signed cookie), if any.
+    proven_email: str = ""
     now: datetime = field(default_factory=timezone.now)
     rate_limit: bool = True
 
@@ -104,9 +109,28 @@ class Rejected(Exception):
         super().__init__(verdict.reason)
 
 
-def form_stamp(now: datetime | None = None) -> str:
-    """The signed time a comment form was shown, for the minimum-time bot check."""
-    return signing.dumps(int((now or timezone.now()).timestamp()), salt=FORM_STAMP_SALT)
+STAMP_MAX_AGE = 86400
+
+
+def form_stamp(now: datetime | None = None, *, confirm: bool = False) -> str:
+    """The signed time a comment form was shown, for the minimum-time bot check.
+    ``confirm``: the no-JavaScript "Confirm your comment" page, whose reader typed the comment
+    earlier, so answering it fast is normal — too fast there holds instead of filing spam."""
+    shown = int((now or timezone.now()).timestamp())
+    # A random part makes every stamp single-use (see spend_stamp) even within one second.
+    nonce = secrets.token_hex(4)
+    return signing.dumps([shown, int(confirm), nonce], salt=FORM_STAMP_SALT)
+
+
+def _stamp_key(stamp: str) -> str:
+    return "stamp-used:" + hashlib.sha256(stamp.encode()).hexdigest()[:24]
+
+
+def spend_stamp(stamp: str | None) -> None:
+    """Mark a form stamp used once its comment is stored: a bot replaying one harvested stamp
+    gets its later comments held."""
+    if stamp:
+        cache.set(_stamp_key(stamp), 1, timeout=STAMP_MAX_AGE + 60)
 
 
 # -- phases -------------------------------------------------------------------------------------
@@ -128,19 +152,32 @@ def bot_traps(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None
     if ctx.form_stamp is None or rules.min_seconds_to_submit == 0:
         return
     try:
-        shown = signing.loads(ctx.form_stamp, salt=FORM_STAMP_SALT, max_age=7 * 86400)
-    except signing.BadSignature:
+        loaded = signing.loads(ctx.form_stamp, salt=FORM_STAMP_SALT, max_age=STAMP_MAX_AGE)
+        shown, confirm = float(loaded[0]), bool(loaded[1])
+    except (signing.BadSignature, TypeError, ValueError, IndexError, KeyError):
         verdict.add(
             Finding(
-                "bot_traps", HOLD, "bad_form_stamp", "The form's timestamp was forged or very old."
+                "bot_traps",
+                HOLD,
+                "bad_form_stamp",
+                "The form's timestamp was missing, forged or more than a day old.",
             )
         )
         return
-    elapsed = ctx.now.timestamp() - float(shown)
+    if cache.get(_stamp_key(ctx.form_stamp)):
+        verdict.add(
+            Finding(
+                "bot_traps", HOLD, "reused_form_stamp", "The form was already used for a comment."
+            )
+        )
+    elapsed = ctx.now.timestamp() - shown
     if elapsed < rules.min_seconds_to_submit:
         verdict.add(
             Finding(
-                "bot_traps", SPAM, "too_fast", f"Submitted {elapsed:.1f}s after the form was shown."
+                "bot_traps",
+                HOLD if confirm else SPAM,
+                "too_fast",
+                f"Submitted {elapsed:.1f}s after the form was shown.",
             )
         )
 
@@ -152,7 +189,12 @@ def duplicates(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> Non
     if len(text) < 12:
         return  # "Thanks!" twice is not a flood
     recent = Comment.objects.filter(created_at__gte=ctx.now - timedelta(days=1), body=ctx.body)
-    same_person = recent.filter(user=ctx.user) if ctx.user else recent.filter(ip_address=ctx.ip)
+    if ctx.user is not None:
+        same_person = recent.filter(user=ctx.user)
+    elif ctx.ip:
+        same_person = recent.filter(user__isnull=True, ip_address=ctx.ip)
+    else:  # no way to tell who it is: only the cross-post flood check applies
+        same_person = recent.none()
     if same_person.filter(post_id=ctx.post_id).exists():
         verdict.add(
             Finding("duplicates", SPAM, "duplicate", "The same text was posted here already.")
@@ -239,14 +281,19 @@ def trust(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
             return
         approved = Comment.objects.filter(user=ctx.user, status=Comment.Status.PUBLIC).count()
         who = "this account"
-    elif VerifiedEmail.is_verified(ctx.email):
+    elif (
+        ctx.proven_email
+        and ctx.proven_email == ctx.email.strip().lower()
+        and (VerifiedEmail.is_verified(ctx.email))
+    ):
         approved = Comment.objects.filter(
             user__isnull=True, author_email__iexact=ctx.email, status=Comment.Status.PUBLIC
         ).count()
         who = "this verified email address"
     else:
-        # A typed name or an unverified email proves nothing: anyone can type them.
-        approved, who = 0, "a guest whose email address is not verified yet"
+        # A typed name or email proves nothing: anyone can type them. Only a browser that
+        # followed the verification link for this address counts.
+        approved, who = 0, "a guest whose email address is not verified in this browser"
     if approved < rules.trust_threshold:
         verdict.add(
             Finding(
@@ -306,10 +353,11 @@ PHASES: list[Phase] = [
 ]
 
 
-def run(ctx: Context, phases: list[Phase] | None = None) -> Verdict:
-    """Run every phase; raise ``Rejected`` if the reader must act, else return the verdict."""
+def run(ctx: Context, phases: list[Phase] | None = None, verdict: Verdict | None = None) -> Verdict:
+    """Run every phase; raise ``Rejected`` if the reader must act, else return the verdict
+    (``verdict``: add to these earlier findings instead of starting afresh)."""
     rules = ModerationSettings.current()
-    verdict = Verdict()
+    verdict = verdict or Verdict()
     for phase in phases or PHASES:
         phase(ctx, rules, verdict)
     if verdict.action == REJECT:

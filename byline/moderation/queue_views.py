@@ -15,6 +15,7 @@ and gets JSON back, so the page updates in place.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -386,7 +387,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
         raw = request.POST.getlist("ids")
         if not raw:
             raise BadInput("Select at least one comment (tick its box) first.")
-        bad = [value for value in raw if not value.isdigit()]
+        # Not str.isdigit(): "²" is a digit to Python but not to int().
+        bad = [value for value in raw if not re.fullmatch(r"[0-9]{1,18}", value)]
         if bad:
             raise BadInput(f"“{bad[0]}” is not a comment id.")
         reason = _removal_reason(request.POST.get("reason", "")) if action == "remove" else ""

@@ -7,6 +7,7 @@ one ``add`` and one ``incr`` per scope.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -62,6 +63,22 @@ class RateLimited(Exception):
         )
 
 
+def ip_scope(ip: str | None) -> str | None:
+    """What one "IP" means for counting: an IPv4 address, or an IPv6 address's /64 network
+    (one subscriber usually holds a whole /64, so counting single addresses is no limit)."""
+    if not ip:
+        return None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def hit(
     action: RateLimitedAction,
     *,
@@ -73,7 +90,7 @@ def hit(
     """Count one use of ``action``; raise ``RateLimited`` if any scope is over its limit."""
     now = time.time() if now is None else now
     scopes = [
-        ("ip", ip, action.per_ip),
+        ("ip", ip_scope(ip), action.per_ip),
         ("email", email.strip().lower() or None, action.per_email),
         ("account", account, action.per_account),
     ]

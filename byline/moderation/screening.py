@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from byline.accounts.models import User
 from byline.discussion.models import Comment
-from byline.discussion.services import hold_comment
+from byline.discussion.services import edit_comment, hold_comment
 from byline.moderation import pipeline
 from byline.moderation.audit import comment_state, record
 from byline.moderation.models import AuditEntry
@@ -39,9 +40,8 @@ class ScreenResult:
         return f"checked {self.checked:,} comments: {self.held:,} held, {self.spam:,} spam"
 
 
-def screen_comment(comment: Comment, *, apply: bool = True) -> pipeline.Verdict:
-    """The content phases' verdict on ``comment``; if ``apply``, hold or file it as spam."""
-    ctx = pipeline.Context(
+def _context(comment: Comment) -> pipeline.Context:
+    return pipeline.Context(
         post_id=comment.post_id,
         body=comment.body,
         name=comment.author_name,
@@ -52,7 +52,11 @@ def screen_comment(comment: Comment, *, apply: bool = True) -> pipeline.Verdict:
         form_stamp=None,  # not from a form: no nudge, no timing check
         rate_limit=False,
     )
-    verdict = pipeline.run(ctx, phases=CONTENT_PHASES)
+
+
+def screen_comment(comment: Comment, *, apply: bool = True) -> pipeline.Verdict:
+    """The content phases' verdict on ``comment``; if ``apply``, hold or file it as spam."""
+    verdict = pipeline.run(_context(comment), phases=CONTENT_PHASES)
     if apply and verdict.action in (pipeline.HOLD, pipeline.SPAM):
         with transaction.atomic():
             before = comment_state(comment)
@@ -79,3 +83,42 @@ def screen_comments(comments: Iterable[Comment], *, apply: bool = True) -> Scree
         result.held += verdict.action == pipeline.HOLD
         result.spam += verdict.action == pipeline.SPAM
     return result
+
+
+_CONTENT_PHASE_NAMES = {"bans", "word_lists", "links", "classifiers", "nudge"}
+
+
+@transaction.atomic
+def edit_and_screen(
+    comment: Comment,
+    body: str,
+    *,
+    user: User | None,
+    owned_ids: set[int] | frozenset[int] = frozenset(),
+) -> Comment:
+    """A commenter's edit, checked like new text: the content phases run again on the new
+    text, in the edit's own transaction. A public comment they flag is held (or filed as spam);
+    a held one keeps waiting with its verdict brought up to date, so the queue never shows the
+    reasons for text that is gone. The verdict is audited either way."""
+    before = comment_state(comment)
+    comment = edit_comment(comment, body, user=user, owned_ids=owned_ids)
+    # Findings about the submission itself (trust, bot traps…) still hold; the content ones
+    # are replaced by the new text's.
+    verdict = pipeline.Verdict()
+    for finding in (comment.moderation or {}).get("findings", []):
+        if finding.get("phase") not in _CONTENT_PHASE_NAMES:
+            verdict.add(pipeline.Finding(**finding))
+    pipeline.run(_context(comment), phases=CONTENT_PHASES, verdict=verdict)
+    public = comment.status == Comment.Status.PUBLIC
+    if verdict.action == pipeline.SPAM or (public and verdict.action == pipeline.HOLD):
+        comment = hold_comment(comment, spam=verdict.action == pipeline.SPAM)
+    Comment.objects.filter(pk=comment.pk).update(moderation=verdict.as_json())
+    comment.moderation = verdict.as_json()
+    record(
+        AuditEntry.Action.VERDICT,
+        comment=comment,
+        reason=f"Edited by its writer: {verdict.summary()}",
+        before=before,
+        after={**comment_state(comment), "verdict": verdict.action, "code": verdict.code},
+    )
+    return comment

@@ -31,6 +31,7 @@ def submit_comment(
     honeypot: str = "",
     form_stamp: str | None = None,
     nudge_acknowledged: bool = False,
+    proven_email: str = "",
     rate_limit: bool = True,
     now: datetime | None = None,
 ) -> Comment:
@@ -39,7 +40,8 @@ def submit_comment(
     Raises ``RateLimited`` (answer 429 with ``Retry-After``) or ``Rejected`` (the nudge: the
     reader may revise or confirm) before anything is stored; the caller keeps the reader's
     text in both cases. ``form_stamp`` is the signed time the form was shown (``""`` when a
-    form sent none, ``None`` when the comment did not come from a form).
+    form sent none, ``None`` when the comment did not come from a form); ``proven_email`` the
+    address the reader's browser proved (``accounts.verification.proven_email``).
     """
     now = now or timezone.now()
     ctx = pipeline.Context(
@@ -55,6 +57,7 @@ def submit_comment(
         honeypot=honeypot,
         form_stamp=form_stamp,
         nudge_acknowledged=nudge_acknowledged,
+        proven_email=proven_email,
         now=now,
         rate_limit=rate_limit,
     )
@@ -74,4 +77,6 @@ def submit_comment(
             reason=verdict.summary(),
             after={**comment_state(comment), "verdict": verdict.action, "code": verdict.code},
         )
+    # Spent even if a later step failed: a retry is then held for review, never lost.
+    pipeline.spend_stamp(form_stamp)
     return comment

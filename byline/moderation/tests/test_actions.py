@@ -231,3 +231,28 @@ def test_a_decision_is_learned_after_commit_into_a_new_version(
     assert learning.current_score("spam", comment.body) > before
     report = learning.report("spam")
     assert report["decisions"] == 1 and report["source"] == "learned on this site"
+
+
+def test_the_audit_before_state_is_the_locked_one_not_a_stale_copy(held, moderator):
+    stale = Comment.objects.get(pk=held.pk)  # loaded while pending
+    actions.approve(held, by=moderator)
+    actions.mark_spam(stale, by=moderator)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SPAM)
+    assert entry.before == {"status": "public", "number": 1}
+
+
+def test_bulk_actions_are_capped_with_a_clear_message(post, add_comment, moderator, monkeypatch):
+    monkeypatch.setattr(actions, "BULK_LIMIT", 2)
+    comments = [add_comment(post, f"c{i}") for i in range(3)]
+    with pytest.raises(ValidationError, match="at most 2 at once"):
+        actions.bulk("spam", comments, by=moderator)
+    assert not Comment.objects.filter(status=Comment.Status.SPAM).exists()
+
+
+def test_staff_and_moderator_accounts_cannot_be_banned_from_the_queue(
+    post, add_comment, moderator, author
+):
+    comment = add_comment(post, "The author's own reply.", user=author)
+    with pytest.raises(ValidationError, match="staff or moderator"):
+        actions.ban_commenter(comment, by=moderator)
+    assert not Ban.objects.exists()

@@ -267,3 +267,21 @@ def test_comment_admin_actions_are_not_offered_to_non_moderators(login, author, 
     assert response.status_code == 403
     comment.refresh_from_db()
     assert comment.status == Comment.Status.PUBLIC and not AuditEntry.objects.exists()
+
+
+def test_comments_cannot_be_deleted_in_the_admin_even_by_the_superuser(
+    admin_user, login, post, add_comment
+):
+    comment = add_comment(post, "Stays, whatever the admin tries.")
+    client = login(admin_user)
+    assert client.get(f"/admin/discussion/comment/{comment.pk}/delete/").status_code == 403
+    page = client.get("/admin/discussion/comment/").content.decode()
+    assert "delete_selected" not in page
+    response = client.post(
+        "/admin/discussion/comment/",
+        {"action": "delete_selected", "_selected_action": [comment.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    assert Comment.objects.filter(pk=comment.pk).exists()
+    post.refresh_from_db()
+    assert post.public_comment_count == 1

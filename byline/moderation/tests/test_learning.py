@@ -80,3 +80,44 @@ def test_the_classifier_page_shows_the_report_and_retrains_on_post(
     response = moderator_client.post("/moderation/classifiers/retrain/")
     assert response.status_code == 303
     assert AuditEntry.objects.filter(action=AuditEntry.Action.RETRAIN).count() == 2
+
+
+def test_a_label_that_commits_after_a_newer_one_is_still_learned(post, add_comment, moderator):
+    # On PostgreSQL ids are handed out at insert, commits may come in another order: learning
+    # goes by "not learned yet", not by id.
+    older = add_comment(post, "Cheap passes, message me")
+    newer = add_comment(post, "Discount passes, message me today")
+    early = TrainingLabel.objects.create(comment=older, kind="spam", positive=True, text=older.body)
+    late = TrainingLabel.objects.create(comment=newer, kind="spam", positive=True, text=newer.body)
+    TrainingLabel.objects.filter(pk=early.pk).update(learned_in=None)
+    # Pretend the newer label was learned first (it committed first).
+    TrainingLabel.objects.filter(pk=late.pk).update(learned_in=1)
+    ClassifierVersion.objects.create(
+        kind="spam", version=1, data=learning.load_starting_model("spam").to_bytes(), decisions=1
+    )
+    version = learning.learn_new_labels("spam")
+    assert version is not None and version.version == 2
+    early.refresh_from_db()
+    assert early.learned_in == 2
+
+
+def test_purging_spam_keeps_what_it_taught(post, add_comment, moderator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = add_comment(post, "Old spam to forget", now=timezone.now() - timedelta(days=60))
+    actions.mark_spam(old, by=moderator)
+    assert actions.purge_spam() == 1
+    kept = TrainingLabel.objects.get()
+    assert kept.comment is None and kept.text == "Old spam to forget" and kept.positive
+    version = learning.retrain("spam")
+    assert version.metrics["seen"] == 1
+
+
+def test_a_bulk_action_learns_once_per_kind(post, add_comment, moderator, hold_comments):
+    comments = [add_comment(post, f"Held comment number {i}.") for i in range(6)]
+    actions.bulk("approve", comments, by=moderator)
+    assert ClassifierVersion.objects.filter(kind="spam").count() == 1
+    assert ClassifierVersion.objects.filter(kind="abuse").count() == 1
+    assert learning.report("spam")["decisions"] == 6

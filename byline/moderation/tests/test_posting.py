@@ -57,6 +57,16 @@ def test_a_guests_first_comment_is_held_with_its_reason_and_audited(post, strang
     assert "Awaiting moderation" in page and "ferry timetable" in page
 
 
+def _prove(client: Client, email: str) -> None:
+    """Give ``client`` the cookie a browser gets by following the verification link."""
+    from django.core.signing import get_cookie_signer
+
+    from byline.accounts.verification import PROOF_COOKIE, PROOF_SALT
+
+    signer = get_cookie_signer(salt=PROOF_COOKIE + PROOF_SALT)
+    client.cookies[PROOF_COOKIE] = signer.sign(email)
+
+
 def test_a_verified_guest_with_an_approved_comment_publishes_at_once(post, stranger, add_comment):
     moderation_off()
     add_comment(post, "An earlier, approved comment.", email="Dan@Example.org")
@@ -66,8 +76,41 @@ def test_a_verified_guest_with_an_approved_comment_publishes_at_once(post, stran
     send(stranger, post, "Unverified: still held, whatever name I type.")
     assert Comment.objects.latest("pk").status == Comment.Status.PENDING
     VerifiedEmail.objects.create(email="dan@example.org", verified_at=timezone.now())
+    _prove(stranger, "dan@example.org")
     send(stranger, post, "Now verified, and one approved comment already.")
     assert Comment.objects.latest("pk").status == Comment.Status.PUBLIC
+
+
+def test_typing_someone_elses_verified_email_earns_no_trust(post, add_comment):
+    moderation_off()
+    add_comment(post, "Dan's approved comment.", email="dan@example.org")
+    VerifiedEmail.objects.create(email="dan@example.org", verified_at=timezone.now())
+    rules = ModerationSettings.current()
+    rules.trust_threshold = 1
+    rules.save()
+    impostor = Client()
+    send(impostor, post, "Buy cheap watches, says the impostor.")
+    assert Comment.objects.latest("pk").status == Comment.Status.PENDING
+    # A browser that proved a different address does not vouch for this one either.
+    _prove(impostor, "mallory@example.org")
+    send(impostor, post, "Still pretending to be Dan, with my own proof.")
+    assert Comment.objects.latest("pk").status == Comment.Status.PENDING
+    # A forged cookie value is ignored.
+    impostor.cookies["byline_verified"] = "dan@example.org"
+    send(impostor, post, "A forged proof cookie, third try.")
+    assert Comment.objects.latest("pk").status == Comment.Status.PENDING
+
+
+def test_a_mail_server_that_is_down_does_not_lose_or_break_the_comment(post, stranger, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    response = send(stranger, post, "Posted while the mail server is down.")
+    assert response.status_code == 303
+    assert Comment.objects.get().status == Comment.Status.PENDING
+    # The next comment tries the mail again instead of waiting a day.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    send(stranger, post, "A second comment once the mail server is back.")
+    assert len(mail.outbox) == 1
 
 
 def test_a_guest_gets_one_verification_mail_and_the_link_verifies_on_post_only(post, stranger):
@@ -238,7 +281,60 @@ def test_an_edit_that_adds_a_held_term_takes_the_comment_back_to_review(post, st
     comment.refresh_from_db()
     assert comment.status == Comment.Status.PENDING and comment.number == 1
     assert comment.moderation["code"] == "held_term"
-    assert AuditEntry.objects.filter(comment=comment, reason__startswith="Screening").exists()
+    entry = AuditEntry.objects.filter(comment=comment, reason__startswith="Edited").get()
+    assert entry.before["status"] == "public" and entry.after["status"] == "pending"
     # The writer still sees it, awaiting moderation; a stranger does not.
+    assert comment.edited_at is not None
     assert "the board are parasites" in stranger.get(response["Location"]).content.decode()
     assert "the board are parasites" not in Client().get(post.get_absolute_url()).content.decode()
+
+
+def test_editing_a_held_comment_updates_its_verdict_and_can_file_it_as_spam(post, stranger):
+    Term.objects.create(term="fast loans", action=Term.Action.BLOCK)
+    send(stranger, post, "An innocent first comment, held as a newcomer's.")
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PENDING
+    page = stranger.get(f"/comments/{comment.pk}/edit/").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert csrf is not None
+    stranger.post(
+        f"/comments/{comment.pk}/edit/",
+        {"csrfmiddlewaretoken": csrf.group(1), "body": "Get fast loans at http://x.example"},
+    )
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.SPAM
+    codes = {f["code"] for f in comment.moderation["findings"]}
+    assert {"blocked_term", "new_commenter"} <= codes  # the newcomer finding still stands
+
+
+def test_the_confirm_page_and_stamps_resist_replay(post):
+    from byline.moderation.pipeline import form_stamp as make_stamp
+
+    moderation_off()
+    rules = ModerationSettings.current()
+    rules.min_seconds_to_submit = 3
+    rules.save()
+    # A bot that posts without a token, then at once from the confirm page: held, not public.
+    bot = Client(enforce_csrf_checks=True)
+    data = {"body": "Replayed spam text here", "name": "Bot", "email": "bot@example.org"}
+    page = bot.post(f"/comments/post/{post.pk}/", data)
+    assert page.status_code == 403
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content)
+    shown = re.search(rb'name="shown" value="([^"]+)"', page.content)
+    assert token is not None and shown is not None
+    bot.post(
+        f"/comments/post/{post.pk}/",
+        {**data, "csrfmiddlewaretoken": token.group(1).decode(), "shown": shown.group(1).decode()},
+    )
+    first = Comment.objects.get()
+    assert first.status == Comment.Status.PENDING
+    assert "too_fast" in {f["code"] for f in first.moderation["findings"]}
+    # One harvested stamp, used again: the second comment is held.
+    stamp = make_stamp(timezone.now() - timedelta(seconds=60))
+    client = Client()
+    send(client, post, "First use of this stamp, fine.", shown=stamp)
+    send(client, post, "Second use of the same stamp.", shown=stamp)
+    second, third = Comment.objects.order_by("pk")[1:3]
+    assert second.status == Comment.Status.PUBLIC
+    assert third.status == Comment.Status.PENDING
+    assert third.moderation["code"] == "reused_form_stamp"

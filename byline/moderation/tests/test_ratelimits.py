@@ -68,3 +68,16 @@ def test_comment_posting_is_in_the_registry():
     from byline.moderation.ratelimits import REGISTRY
 
     assert REGISTRY["comment_post"] is COMMENT_POST and COMMENT_POST.per_ip is not None
+
+
+def test_ipv6_addresses_of_one_subscriber_share_a_limit():
+    from byline.moderation.ratelimits import COMMENT_POST, RateLimited, hit, ip_scope
+
+    assert ip_scope("2001:db8:1:2::5") == ip_scope("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
+    assert ip_scope("2001:db8:1:3::5") != ip_scope("2001:db8:1:2::5")
+    assert ip_scope("::ffff:192.0.2.1") == "192.0.2.1"
+    assert ip_scope("192.0.2.1") == "192.0.2.1" and ip_scope(None) is None
+    for i in range(COMMENT_POST.per_ip.count):  # type: ignore[union-attr]
+        hit(COMMENT_POST, ip=f"2001:db8:9:9::{i + 1:x}", now=1000.0)
+    with pytest.raises(RateLimited):
+        hit(COMMENT_POST, ip="2001:db8:9:9::abcd", now=1000.0)
