@@ -63,6 +63,7 @@ _RUN3 = re.compile(r"(.)\1{2,}")
 _RUN2 = re.compile(r"(.)\1+")
 _DIGITS = re.compile(r"\d")
 _MONEY = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|dollars|euros?|bucks)\b")
+_HYPHENED = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]{2,})+")
 _DROP = frozenset({"rt", "amp"})  # retweet marker and a stray entity name
 
 
@@ -77,9 +78,15 @@ class FeatureConfig:
     urls: bool = True  # link / e-mail / mention / money / phone-number signals
     shape: bool = True  # SHOUTING, "!!!", length bucket
     norm: str = "sqrt"  # feature value = 1/sqrt(#features) ("sqrt") or 1 ("binary")
+    #: Also read hyphenated words as one fused word ("rat-faced" → ``ratfaced``, with its
+    #: character n-grams), so "<stem>-<insult>" and "<stem><insult>" share evidence.
+    compounds: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.compounds:  # older files lack it; leave them (and their hashes) unchanged
+            del data["compounds"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
@@ -155,6 +162,7 @@ def tokenize(text: str) -> tuple[list[str], dict[str, Any]]:
             if kind == "url":
                 meta["urls"].append(m.group())
     tokens = _join_spaced(tokens)
+    meta["hyphened"] = [m.group().replace("-", "") for m in _HYPHENED.finditer(norm)]
     meta["caps"] = int(len(letters) >= 8 and upper / len(letters) > 0.6)
     meta["bang"] = int("!!!" in norm)
     meta["money"] = int(bool(_MONEY.search(norm)))
@@ -184,7 +192,8 @@ def extract(text: str, config: FeatureConfig) -> tuple[list[str], list[str], lis
             seen[name] = source
 
     cmin, cmax = config.char_min, config.char_max
-    for i, tok in enumerate(tokens):
+    fused = meta["hyphened"][:50] if config.compounds else []
+    for i, tok in enumerate([*tokens, *fused]):
         variants = [tok]
         squeezed = _RUN2.sub(r"\1", tok)
         if squeezed != tok and len(squeezed) >= 2:
@@ -198,7 +207,7 @@ def extract(text: str, config: FeatureConfig) -> tuple[list[str], list[str], lis
                 for n in range(cmin, n_max + 1):
                     for j in range(len(padded) - n + 1):
                         add("c:" + padded[j : j + n], tok)
-        if config.bigrams and i:
+        if config.bigrams and 0 < i < len(tokens):
             pair = f"{tokens[i - 1]} {tok}"
             add("b:" + pair, pair)
     n_text = len(seen)

@@ -39,7 +39,7 @@ def _quick_timing_check(db: None) -> None:
     rules.save()
 
 
-def _post_as_guest(page: Page, post: Post, body: str) -> Comment:
+def _post_as_guest(page: Page, post: Post, body: str, *, nudged: bool = False) -> Comment:
     page.goto(post.get_absolute_url())
     form = page.locator("#respond form.comment-form")
     form.get_by_label("Name").fill("Dockside Dan")
@@ -48,6 +48,13 @@ def _post_as_guest(page: Page, post: Post, body: str) -> Comment:
     # Slower than a bot: past the site's minimum time from showing the form.
     page.wait_for_timeout(2_100)
     page.locator("#respond").get_by_role("button", name="Post comment").click()
+    if nudged:
+        # The nudge: a warning before anything is stored, the text kept for revising.
+        nudge = page.locator("#nudge")
+        expect(nudge).to_contain_text("may come across as abusive")
+        expect(page.locator("#respond textarea")).to_have_value(body.replace("\r\n", "\n"))
+        assert not Comment.objects.filter(post=post, body=body).exists()
+        nudge.get_by_role("button", name="Post it as it is").click()
     comment = Comment.objects.filter(post=post, body=body).get()
     expect(page).to_have_url(re.compile(rf"#pending-{comment.pk}$"))
     return comment
@@ -66,7 +73,7 @@ def test_a_moderator_triages_a_guests_comments_with_the_keyboard_only(
 ) -> None:
     guest = open_page()
     fair = _post_as_guest(guest, post, FAIR)
-    hostile = _post_as_guest(guest, post, HOSTILE)
+    hostile = _post_as_guest(guest, post, HOSTILE, nudged=True)
     spammy = _post_as_guest(guest, post, SPAMMY)
     # All three wait for a moderator (a new guest's comments are checked), and the guest sees so.
     assert [c.status for c in (fair, hostile, spammy)] == ["pending"] * 3
@@ -211,7 +218,7 @@ def test_the_queue_fits_a_phone(
 ) -> None:
     guest = open_page()
     long_word = "harbor" * 30
-    held = _post_as_guest(guest, post, f"{HOSTILE}\n\n{long_word}")
+    held = _post_as_guest(guest, post, f"{HOSTILE}\n\n{long_word}", nudged=True)
     assert held.status == "pending", held.moderation
     page = open_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1)
     _sign_in(page, moderator, "/moderation/")

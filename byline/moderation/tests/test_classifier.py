@@ -214,6 +214,35 @@ def test_shipped_abuse_model_ranks_a_compound_slur_above_heated_politics(
     assert "islamonazis" in [w for w, weight in abuse.explain(COMPOUND_SLUR) if weight > 0]
 
 
+def test_shipped_abuse_model_tells_threats_and_attacks_from_heated_civil_speech(
+    abuse: TextClassifier,
+) -> None:
+    # Same target, same hard words: a threat is abuse, the ballot box or a court is not.
+    pairs = [
+        ("Someone should throw the councillor in the canal.",
+         "The councillor should be voted out at the next election."),
+        ("Nobody asked you, crawl back under your rock.",
+         "Your comment misses the point about the rates."),
+    ]  # fmt: skip
+    for bad, fine in pairs:
+        assert abuse.score(bad) >= 0.5 > abuse.score(fine), (bad, fine)
+        assert abuse.score(bad) > abuse.score(fine) + 0.3, (bad, fine)
+    # A held-out compound scores alike fused and hyphenated ("<stem>-<insult>" is read fused).
+    fused = abuse.score("The judeorats are at it again.")
+    hyphened = abuse.score("The Judeo-rats are at it again.")
+    assert min(fused, hyphened) >= 0.5 and abs(fused - hyphened) < 0.15, (fused, hyphened)
+
+
+def test_hyphenated_words_are_also_read_fused_when_configured() -> None:
+    plain = extract("those islamo-rats", FeatureConfig())[0]
+    fused = extract("those islamo-rats", FeatureConfig(compounds=True))[0]
+    assert "w:islamorats" in fused and "c:orats" in fused
+    assert "w:islamorats" not in plain and set(plain) < set(fused)
+    # Older configs (without the flag) serialise exactly as before.
+    assert "compounds" not in FeatureConfig().to_dict()
+    assert FeatureConfig.from_dict(FeatureConfig(compounds=True).to_dict()).compounds
+
+
 def test_shipped_spam_model_flags_self_promotion() -> None:
     spam = load_starting_model("spam")
     pitch = "Check out my channel and subscribe!! http://my-beats.example.com"
