@@ -44,7 +44,9 @@ def _decide(
     _require_moderator(by)
     # Lock and re-read: the caller's copy may be stale (another moderator acted meanwhile),
     # and the audit's "before" must be what the change actually changed.
-    comment = Comment.objects.select_for_update().select_related("user").get(pk=comment.pk)
+    comment = (
+        Comment.objects.select_for_update(of=("self",)).select_related("user").get(pk=comment.pk)
+    )
     before = comment_state(comment)
     comment = change(comment)
     _resolve_reports(comment)

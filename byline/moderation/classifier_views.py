@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -21,9 +22,14 @@ def classifiers(request: HttpRequest) -> HttpResponse:
 @require_POST
 def retrain(request: HttpRequest) -> HttpResponse:
     """Relearn every decision from the shipped weights (undoes labels a moderator changed)."""
-    for kind in learning.KINDS:
-        learning.retrain(kind, by=request.user)  # type: ignore[arg-type]
-    messages.success(request, "Both classifiers were retrained from every moderator decision.")
+    try:
+        for kind in learning.KINDS:
+            learning.retrain(kind, by=request.user)  # type: ignore[arg-type]
+    except IntegrityError:
+        # A decision was learned at the same moment and took the version number.
+        messages.error(request, "A decision was being learned at the same time; try again.")
+    else:
+        messages.success(request, "Both classifiers were retrained from every moderator decision.")
     return HttpResponseRedirect(reverse("moderation:classifiers"), status=303)
 
 
