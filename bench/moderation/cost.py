@@ -305,7 +305,7 @@ def submissions(rng: random.Random, site: dict[str, Any], texts: list[str]) -> l
 
     from byline.moderation.pipeline import form_stamp
 
-    shown = form_stamp(timezone.now() - timedelta(seconds=45))
+    shown_at = timezone.now() - timedelta(seconds=45)
     out = []
     for i, text in enumerate(texts):
         user = rng.choice(site["readers"]) if rng.random() < 0.3 else None
@@ -319,7 +319,9 @@ def submissions(rng: random.Random, site: dict[str, Any], texts: list[str]) -> l
         elif roll < 0.03:
             ip = f"203.0.113.{rng.randrange(1, 16)}"
         out.append({"post": rng.choice(site["posts"]), "body": text, "user": user, "ip": ip,
-                    "email": email, "name": rng.choice(NAMES), "stamp": shown})  # fmt: skip
+                    "email": email, "name": rng.choice(NAMES),
+                    # Stamps are single-use: each submission has its own, as from its own form.
+                    "stamp": form_stamp(shown_at)})  # fmt: skip
     return out
 
 
