@@ -15,14 +15,17 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from byline.core.caching import shared_when_anonymous
 from byline.core.clientip import client_ip
+from byline.core.csrf import csrf_failed
 from byline.discussion.models import Comment, RemovalReason
 from byline.discussion.views import comment_url
 from byline.moderation import actions
@@ -46,6 +49,9 @@ def _reportable(pk: int) -> Comment | None:
     )
 
 
+# CSRF is checked by hand (see byline.core.csrf): a stale token re-shows the form with the
+# reason and note the reader chose, and a fresh token, instead of a bare 403.
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, pk: int) -> HttpResponse:
@@ -60,6 +66,15 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 
     form = ReportForm(request.POST)
     context["form"] = form
+    if csrf_failed(request):
+        form.is_valid()
+        form.add_error(
+            None,
+            "We could not confirm this report came from this page (it may have been open a long "
+            "time). Nothing was sent: check it and press “Send report” again.",
+        )
+        get_token(request)
+        return render(request, "moderation/report.html", context, status=403)
     if not form.is_valid():  # only what a form field itself refuses, e.g. NUL characters
         return render(request, "moderation/report.html", context, status=400)
     asked_at = timezone.now()

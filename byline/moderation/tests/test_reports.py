@@ -228,9 +228,15 @@ def test_only_public_comments_on_live_posts_can_be_reported(
 
 def test_a_report_without_the_csrf_token_is_refused(comment):
     client = Client(enforce_csrf_checks=True)
-    response = client.post(report_url(comment), {"reason": "spam"})
+    response = client.post(
+        report_url(comment), {"reason": "abuse", "note": "Kept across the stale token"}
+    )
     assert response.status_code == 403
     assert not Report.objects.exists()
+    # Nothing the reader chose is lost: the form comes back filled, with a fresh token.
+    page = response.content.decode()
+    assert "Kept across the stale token" in page and "Nothing was sent" in page
+    assert re.search(r'value="abuse"[^>]*checked|checked[^>]*value="abuse"', page)
     # …and the token the report page hands out is what makes it work.
     form = client.get(report_url(comment)).content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
