@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -59,17 +60,29 @@ def screen_comment(comment: Comment, *, apply: bool = True) -> pipeline.Verdict:
     verdict = pipeline.run(_context(comment), phases=CONTENT_PHASES)
     if apply and verdict.action in (pipeline.HOLD, pipeline.SPAM):
         with transaction.atomic():
-            before = comment_state(comment)
-            changed = hold_comment(comment, spam=verdict.action == pipeline.SPAM)
-            Comment.objects.filter(pk=changed.pk).update(moderation=verdict.as_json())
-            record(
-                AuditEntry.Action.VERDICT,
-                comment=changed,
-                reason=f"Screening: {verdict.summary()}",
-                before=before,
-                after={**comment_state(changed), "verdict": verdict.action, "code": verdict.code},
-            )
+            _apply(comment, verdict, comment_state(comment), why="Screening")
     return verdict
+
+
+def _apply(
+    comment: Comment, verdict: pipeline.Verdict, before: dict[str, Any], why: str
+) -> Comment:
+    """Act on a screening verdict: spam is filed, a hold takes a public comment back to review
+    (a held one stays held); the verdict is stored and audited. Inside the caller's
+    transaction."""
+    public = comment.status == Comment.Status.PUBLIC
+    if verdict.action == pipeline.SPAM or (public and verdict.action == pipeline.HOLD):
+        comment = hold_comment(comment, spam=verdict.action == pipeline.SPAM)
+    comment.moderation = verdict.as_json()
+    Comment.objects.filter(pk=comment.pk).update(moderation=comment.moderation)
+    record(
+        AuditEntry.Action.VERDICT,
+        comment=comment,
+        reason=f"{why}: {verdict.summary()}",
+        before=before,
+        after={**comment_state(comment), "verdict": verdict.action, "code": verdict.code},
+    )
+    return comment
 
 
 def screen_comments(comments: Iterable[Comment], *, apply: bool = True) -> ScreenResult:
@@ -109,16 +122,4 @@ def edit_and_screen(
         if finding.get("phase") not in _CONTENT_PHASE_NAMES:
             verdict.add(pipeline.Finding(**finding))
     pipeline.run(_context(comment), phases=CONTENT_PHASES, verdict=verdict)
-    public = comment.status == Comment.Status.PUBLIC
-    if verdict.action == pipeline.SPAM or (public and verdict.action == pipeline.HOLD):
-        comment = hold_comment(comment, spam=verdict.action == pipeline.SPAM)
-    Comment.objects.filter(pk=comment.pk).update(moderation=verdict.as_json())
-    comment.moderation = verdict.as_json()
-    record(
-        AuditEntry.Action.VERDICT,
-        comment=comment,
-        reason=f"Edited by its writer: {verdict.summary()}",
-        before=before,
-        after={**comment_state(comment), "verdict": verdict.action, "code": verdict.code},
-    )
-    return comment
+    return _apply(comment, verdict, before, why="Edited by its writer")
