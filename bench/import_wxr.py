@@ -61,6 +61,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+from benchdb import prepare_database  # noqa: E402
 from wxr_gen import Stats, generate  # noqa: E402
 
 # One database per run (the pid): two runs on one server must not drop each other's.
@@ -124,25 +125,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # -- databases ---------------------------------------------------------------------------------
-def prepare_database(pg_url: str, tmp: Path) -> tuple[str, Callable[[], None]]:
-    """A fresh, empty database's URL and a function that throws it away."""
-    if not pg_url:
-        return f"sqlite:///{tmp}/bench.sqlite3", lambda: None
-    import psycopg
-
-    parts = urlsplit(pg_url)
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    drop = f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"  # FORCE: PostgreSQL 13+
-
-    def sql(statement: str) -> None:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(statement)
-
-    sql(drop)
-    sql(f"CREATE DATABASE {BENCH_DB}")
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}")), lambda: sql(drop)
-
-
 def query_function(db_url: str) -> Callable[[str], list[tuple[Any, ...]]]:
     """Run one SQL statement on the bench database (no Django in this process)."""
     if db_url.startswith("sqlite:"):
@@ -505,7 +487,7 @@ def main() -> None:
                 f"comments ({stats.replies:,} replies, {stats.out_of_order:,} before their "
                 f"parent, deepest chain {stats.max_depth + 1}), statuses {dict(stats.by_status)}"
             )
-        db_url, drop = prepare_database(args.postgres, tmp)
+        db_url, drop = prepare_database(args.postgres, tmp, BENCH_DB)
         env = {
             **os.environ,
             "DATABASE_URL": db_url,

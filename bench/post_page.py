@@ -31,9 +31,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import django
 from django.core.management import call_command
 from django.db import connection, connections
 from django.template.loader import render_to_string
@@ -42,6 +40,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchdb import prepare_database, setup_django  # noqa: E402
+
 BENCH_DB = "byline_bench"
 WORDS = [
     "harbor", "council", "budget", "ferry", "vote", "bridge", "tide", "zoning", "permit", "mayor",
@@ -60,41 +62,6 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1, help="random seed for the data (1)")
     p.add_argument("--profile", action="store_true", help="cProfile 10 stranger GETs")
     return p.parse_args()
-
-
-def prepare_database(pg_url: str, tmp: str) -> tuple[str, Callable[[], None]]:
-    """A fresh, empty database's URL and a function that throws it away."""
-    if not pg_url:
-        return f"sqlite:///{tmp}/bench.sqlite3", lambda: None
-    import psycopg
-
-    parts = urlsplit(pg_url)
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-
-    drop = f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"  # FORCE: PostgreSQL 13+
-
-    def sql(statement: str) -> None:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(statement)
-
-    sql(drop)
-    sql(f"CREATE DATABASE {BENCH_DB}")
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}")), lambda: sql(drop)
-
-
-def setup_django(database_url: str, tmp: str) -> None:
-    hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "localhost").split(",") if h.strip()]
-    os.environ.update(
-        DATABASE_URL=database_url,
-        DEBUG="0",
-        ALLOWED_HOSTS=",".join([*hosts, "testserver"]),
-        BYLINE_ENV="development",  # production would want collected static files
-        BYLINE_VAR_DIR=tmp,
-        DJANGO_SETTINGS_MODULE="byline.settings",
-    )
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
-    sys.path.insert(0, str(ROOT))
-    django.setup()
 
 
 def markdown_body(rng: random.Random) -> str:
@@ -273,7 +240,7 @@ def main() -> None:
     env_url = os.environ.get("DATABASE_URL", "")
     pg_url = args.postgres or (env_url if env_url.startswith(("postgres", "pgsql")) else "")
     tmp = tempfile.mkdtemp(prefix="byline-bench-")
-    database_url, drop = prepare_database(pg_url, tmp)
+    database_url, drop = prepare_database(pg_url, tmp, BENCH_DB)
     try:
         setup_django(database_url, tmp)
         run(args, pg_url)

@@ -53,9 +53,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchdb import prepare_database, setup_django  # noqa: E402
+
 BENCH_DB = f"byline_bench_moderation_{os.getpid()}"
 TARGET_P99_MS = 50.0
 
@@ -150,44 +153,6 @@ def dataset_texts(root: Path | None) -> list[str]:
         print(f"  (no data sets at {root}: using invented text only)", file=sys.stderr)
         return []
     return [e.text for e in load_youtube(root)] + [e.text for e in load_davidson(root)][:3000]
-
-
-# -- database and Django -------------------------------------------------------------------------
-
-
-def prepare_database(backend: str, pg_url: str, tmp: str) -> tuple[str, Callable[[], None]]:
-    """A fresh, empty database's URL and a function that throws it away."""
-    if backend == "sqlite":
-        return f"sqlite:///{tmp}/bench.sqlite3", lambda: None
-    import psycopg
-
-    parts = urlsplit(pg_url)
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-
-    def sql(statement: str) -> None:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(statement)
-
-    drop = f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"
-    sql(drop)
-    sql(f"CREATE DATABASE {BENCH_DB}")
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}")), lambda: sql(drop)
-
-
-def setup_django(database_url: str, tmp: str) -> None:
-    os.environ.pop("REDIS_URL", None)  # the site cache is locmem; Redis is timed on its own
-    os.environ.update(
-        DATABASE_URL=database_url,
-        DEBUG="0",
-        BYLINE_ENV="development",
-        BYLINE_VAR_DIR=tmp,
-        DJANGO_SETTINGS_MODULE="byline.settings",
-    )
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 # -- measuring -------------------------------------------------------------------------------------
@@ -526,9 +491,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def child(args: argparse.Namespace) -> None:
     tmp = tempfile.mkdtemp(prefix="byline-bench-moderation-")
-    url, drop = prepare_database(args.child, args.postgres, tmp)
+    url, drop = prepare_database(args.postgres if args.child == "postgres" else "", tmp, BENCH_DB)
     try:
-        setup_django(url, tmp)
+        setup_django(url, tmp, local_cache=True)  # Redis is timed on its own
         result = measure(args, args.child)
         from django.db import connections
 

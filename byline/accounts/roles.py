@@ -7,11 +7,14 @@ The groups are created by a migration so every site has them from the start.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
+
+from django.core.exceptions import PermissionDenied
 
 EDITOR: Final = "Editors"
 AUTHOR: Final = "Authors"
 MODERATOR: Final = "Moderators"
+MODERATE_COMMENTS: Final = "discussion.moderate_comments"
 
 # app_label.codename for each role.
 ROLE_PERMISSIONS: Final[dict[str, list[str]]] = {
@@ -31,7 +34,7 @@ ROLE_PERMISSIONS: Final[dict[str, list[str]]] = {
         "publishing.view_tag",
         "discussion.view_comment",
         "discussion.change_comment",
-        "discussion.moderate_comments",
+        MODERATE_COMMENTS,
     ],
     AUTHOR: [
         "publishing.add_post",
@@ -46,6 +49,17 @@ ROLE_PERMISSIONS: Final[dict[str, list[str]]] = {
     MODERATOR: [
         "discussion.view_comment",
         "discussion.change_comment",
-        "discussion.moderate_comments",
+        MODERATE_COMMENTS,
     ],
 }
+
+
+def is_moderator(user: Any) -> bool:
+    """May ``user`` moderate comments (queue, actions, moderation admin)? The one test of it."""
+    return bool(user.is_authenticated and user.is_active and user.has_perm(MODERATE_COMMENTS))
+
+
+def require_moderator(user: Any) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may moderate comments."""
+    if not is_moderator(user):
+        raise PermissionDenied("Only moderators can do that.")

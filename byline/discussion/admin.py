@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from byline.discussion.models import Comment, DiscussionSettings, RemovalReason
 from byline.moderation import actions
-from byline.moderation.admin import acting_user, is_moderator
+from byline.moderation.admin import acting_user, can_moderate
 
 
 @admin.register(DiscussionSettings)
@@ -46,7 +46,7 @@ class CommentAdmin(admin.ModelAdmin[Comment]):
         return False
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
-        return is_moderator(request)
+        return can_moderate(request)
 
     def _bulk(self, request: HttpRequest, action: str, queryset: QuerySet[Comment]) -> int:
         # ``bulk`` works oldest first, so approved comments are numbered in writing order.

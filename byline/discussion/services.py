@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from byline.accounts.models import User
+from byline.accounts.roles import is_moderator, require_moderator
 from byline.core.rendering import COMMENT, render_body, render_markdown, safe_url
 from byline.discussion.models import PATH_SEGMENT, Comment, DiscussionSettings, RemovalReason
 from byline.publishing.models import Post
@@ -128,7 +129,7 @@ def _auto_approves(user: User | None, post: Post, rules: DiscussionSettings) -> 
         return True
     if user is None:
         return False
-    return user.pk == post.author_id or user.has_perm("discussion.moderate_comments")
+    return user.pk == post.author_id or is_moderator(user)
 
 
 def _make_public(comment: Comment, now: datetime) -> None:
@@ -252,16 +253,11 @@ def edit_comment(
     return comment
 
 
-def _require_moderator(user: User) -> None:
-    if not (user.is_active and user.has_perm("discussion.moderate_comments")):
-        raise PermissionDenied("Only moderators can do that.")
-
-
 @transaction.atomic
 def approve_comment(comment: Comment, *, by: User, now: datetime | None = None) -> Comment:
     """Make a held, spam or removed comment public. A comment that was public before keeps
     its number; one never public gets the next number in its post."""
-    _require_moderator(by)
+    require_moderator(by)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.status == Comment.Status.PUBLIC:
         return comment
@@ -304,7 +300,7 @@ def hold_comment(comment: Comment, *, spam: bool = False) -> Comment:
 def remove_comment(comment: Comment, *, by: User, reason: str = RemovalReason.OTHER) -> Comment:
     """Take a comment off the page. The row and its number stay; replies stay readable, under
     a "Removed by a moderator" note giving the reason's category."""
-    _require_moderator(by)
+    require_moderator(by)
     if reason not in RemovalReason.values:
         raise ValidationError({"reason": f"“{reason}” is not a removal reason."})
     return _take_down(comment, Comment.Status.REMOVED, reason)
@@ -314,5 +310,5 @@ def remove_comment(comment: Comment, *, by: User, reason: str = RemovalReason.OT
 def mark_comment_spam(comment: Comment, *, by: User) -> Comment:
     """File a comment as spam: hidden, kept until ``purge_spam``. If it was public, its number
     stays taken and any replies keep a placeholder above them."""
-    _require_moderator(by)
+    require_moderator(by)
     return _take_down(comment, Comment.Status.SPAM, RemovalReason.SPAM)

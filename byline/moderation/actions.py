@@ -6,24 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import TypedDict
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django_stubs_ext import WithAnnotations
 
 from byline.accounts.models import User
+from byline.accounts.roles import is_moderator, require_moderator
 from byline.discussion import services
 from byline.discussion.models import Comment, RemovalReason
 from byline.moderation import learning
 from byline.moderation.audit import comment_state, record
 from byline.moderation.models import AuditEntry, Ban, ModerationSettings, Report
 from byline.moderation.ratelimits import COMMENT_REPORT, hit
-
-
-def _require_moderator(user: User) -> None:
-    if not (user.is_active and user.has_perm("discussion.moderate_comments")):
-        raise PermissionDenied("Only moderators can do that.")
 
 
 def _resolve_reports(comment: Comment) -> int:
@@ -41,7 +39,7 @@ def _decide(
 ) -> Comment:
     """One moderator decision: the change, closing the comment's reports, the training labels
     and the audit row (the caller's transaction holds them together)."""
-    _require_moderator(by)
+    require_moderator(by)
     # Lock and re-read: the caller's copy may be stale (another moderator acted meanwhile),
     # and the audit's "before" must be what the change actually changed.
     comment = (
@@ -109,7 +107,7 @@ def remove(comment: Comment, *, by: User, reason: str, note: str = "") -> Commen
 @transaction.atomic
 def dismiss_reports(comment: Comment, *, by: User, note: str = "") -> int:
     """Keep a reported comment as it is and close its reports."""
-    _require_moderator(by)
+    require_moderator(by)
     closed = _resolve_reports(comment)
     record(
         AuditEntry.Action.DISMISS,
@@ -146,7 +144,7 @@ def ban(
     comment: Comment | None = None,
 ) -> Ban:
     """Stop someone commenting: by account, email, domain, IP or network (CIDR)."""
-    _require_moderator(by)
+    require_moderator(by)
     entry = Ban(kind=kind, value=value, until=until, reason=reason[:300], created_by=by)
     entry.full_clean(exclude=["created_by"])
     entry.save()
@@ -184,10 +182,8 @@ def ban_commenter(
     also_spam: bool = False,
 ) -> list[Ban]:
     """Ban whoever wrote ``comment``: their account if they had one, else their email and IP."""
-    _require_moderator(by)
-    if comment.user is not None and (
-        comment.user.is_staff or comment.user.has_perm("discussion.moderate_comments")
-    ):
+    require_moderator(by)
+    if comment.user is not None and (comment.user.is_staff or is_moderator(comment.user)):
         raise ValidationError(
             "This comment was written by a staff or moderator account; change that account in "
             "the admin instead of banning it."
@@ -207,7 +203,7 @@ def ban_commenter(
 @transaction.atomic
 def lift_ban(entry: Ban, *, by: User, reason: str = "") -> None:
     """End a ban now (the row stays, for the record)."""
-    _require_moderator(by)
+    require_moderator(by)
     before = {"until": str(entry.until or "")}
     entry.until = timezone.now()
     entry.save(update_fields=["until"])
@@ -229,9 +225,10 @@ def report(
     note: str = "",
     reporter: User | None = None,
     ip: str | None = None,
-) -> Report:
-    """A reader flags a comment. Rate-limited (raises ``RateLimited``); once a comment has as
-    many open reports as the site's threshold it appears in the reported queue."""
+) -> tuple[Report, bool]:
+    """A reader flags a comment: (the report, whether it is new — a reader's second report on
+    a comment returns the open one). Rate-limited (raises ``RateLimited``); once a comment has
+    as many open reports as the site's threshold it appears in the reported queue."""
     if reason not in Report.Reason.values:
         raise ValidationError({"reason": "Please choose why you are reporting this comment."})
     note = note.strip()
@@ -244,7 +241,7 @@ def report(
     mine = Q(reporter=reporter) if reporter else Q(reporter__isnull=True, ip_address=ip)
     existing = Report.objects.filter(mine, comment=comment, resolved=False).first()
     if existing is not None:
-        return existing  # one open report per reader and comment
+        return existing, False  # one open report per reader and comment
     made = Report.objects.create(
         comment=comment, reason=reason, note=note, reporter=reporter, ip_address=ip
     )
@@ -255,7 +252,7 @@ def report(
         reason=f"{made.get_reason_display()}{': ' + note if note else ''}",
         after={"open_reports": open_reports(comment)},
     )
-    return made
+    return made, True
 
 
 def open_reports(comment: Comment) -> int:
@@ -263,7 +260,11 @@ def open_reports(comment: Comment) -> int:
     return Report.objects.filter(comment=comment, resolved=False).count()
 
 
-def reported_comments() -> Iterable[Comment]:
+class _OpenReports(TypedDict):
+    open_reports: int
+
+
+def reported_comments() -> QuerySet[WithAnnotations[Comment, _OpenReports]]:
     """Public comments with at least the threshold of open reports (the reported queue)."""
     threshold = max(1, ModerationSettings.current().report_threshold)
     return (
@@ -281,7 +282,7 @@ def bulk(action: str, comments: Iterable[Comment], *, by: User, reason: str = ""
     """Apply one action to many comments (oldest first, so new numbers follow writing order).
     Each comment is its own transaction: one that changed meanwhile does not undo the rest.
     The classifiers learn the whole batch at the end, once per kind."""
-    _require_moderator(by)
+    require_moderator(by)
     if action not in BULK_ACTIONS:
         raise ValidationError(f"Unknown action “{action}”.")
     chosen = sorted(comments, key=lambda c: (c.created_at, c.pk))

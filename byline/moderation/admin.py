@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from byline.accounts.models import User
+from byline.accounts.roles import is_moderator
 from byline.moderation import actions
 from byline.moderation.models import (
     AuditEntry,
@@ -28,13 +29,10 @@ from byline.moderation.models import (
     Term,
 )
 
-MODERATE = "discussion.moderate_comments"
 
-
-def is_moderator(request: HttpRequest) -> bool:
+def can_moderate(request: HttpRequest) -> bool:
     """Whether the signed-in user may moderate (the permission the services check)."""
-    user = request.user
-    return bool(user.is_active and user.has_perm(MODERATE))
+    return is_moderator(request.user)
 
 
 def acting_user(request: HttpRequest) -> User:
@@ -47,10 +45,10 @@ class ModeratorAccess:
     """Moderators see these pages (in addition to anyone with the model's own permissions)."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_moderator(request) or super().has_module_permission(request)  # type: ignore[misc]
+        return can_moderate(request) or super().has_module_permission(request)  # type: ignore[misc]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_moderator(request) or super().has_view_permission(request, obj)  # type: ignore[misc]
+        return can_moderate(request) or super().has_view_permission(request, obj)  # type: ignore[misc]
 
 
 class ReadOnly(ModeratorAccess):
@@ -87,13 +85,13 @@ class TermAdmin(ModeratorAccess, admin.ModelAdmin[Term]):
     fields = ("term", "action")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_moderator(request) or super().has_add_permission(request)
+        return can_moderate(request) or super().has_add_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_moderator(request) or super().has_change_permission(request, obj)
+        return can_moderate(request) or super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_moderator(request) or super().has_delete_permission(request, obj)
+        return can_moderate(request) or super().has_delete_permission(request, obj)
 
 
 class BanStatusFilter(admin.SimpleListFilter):
@@ -139,7 +137,7 @@ class BanAdmin(ModeratorAccess, admin.ModelAdmin[Ban]):
         return obj.until is None or obj.until > timezone.now()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_moderator(request)
+        return can_moderate(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Ban | None = None) -> bool:
         return False
@@ -148,7 +146,7 @@ class BanAdmin(ModeratorAccess, admin.ModelAdmin[Ban]):
         return False
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
-        return is_moderator(request)
+        return can_moderate(request)
 
     def save_model(
         self, request: HttpRequest, obj: Ban, form: ModelForm[Ban], change: bool

@@ -19,14 +19,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from django.utils.cache import add_never_cache_headers
 
-PERMISSION = "discussion.moderate_comments"
+from byline.accounts.roles import is_moderator
 
 View = Callable[..., HttpResponse]
-
-
-def is_moderator(user: Any) -> bool:
-    """May ``user`` use the moderation pages?"""
-    return bool(user.is_authenticated and user.is_active and user.has_perm(PERMISSION))
 
 
 def moderator_only(view: View) -> View:

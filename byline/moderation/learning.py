@@ -212,10 +212,3 @@ def report(kind: str) -> dict[str, Any]:
         "recent_count": len(recent),
         "created_at": newest.created_at if newest else None,
     }
-
-
-def current_score(kind: str, text: str) -> float:
-    """``text``'s score under the model every process uses now."""
-    from byline.moderation.scoring import current_model
-
-    return current_model(kind).score(text)

@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from byline.accounts.models import User
+from byline.accounts.roles import is_moderator
 from byline.moderation.models import Ban, ModerationSettings, Term
 from byline.moderation.ratelimits import COMMENT_POST, hit
 
@@ -277,7 +278,7 @@ def trust(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
     from byline.discussion.models import Comment
 
     if ctx.user is not None:
-        if ctx.user.pk == ctx.post_author_id or ctx.user.has_perm("discussion.moderate_comments"):
+        if ctx.user.pk == ctx.post_author_id or is_moderator(ctx.user):
             return
         approved = Comment.objects.filter(user=ctx.user, status=Comment.Status.PUBLIC).count()
         who = "this account"

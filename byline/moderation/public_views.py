@@ -77,9 +77,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "moderation/report.html", context, status=403)
     if not form.is_valid():  # only what a form field itself refuses, e.g. NUL characters
         return render(request, "moderation/report.html", context, status=400)
-    asked_at = timezone.now()
     try:
-        made = actions.report(
+        _, new = actions.report(
             comment,
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
@@ -99,8 +98,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             )
         form.show_errors(exc)
         return render(request, "moderation/report.html", context, status=400)
-    # The service hands back the reader's earlier open report instead of counting a new one.
-    context["already"] = made.created_at < asked_at
+    # A reader's second report on a comment is not counted again.
+    context["already"] = not new
     context["done"] = True
     return render(request, "moderation/report.html", context)
 

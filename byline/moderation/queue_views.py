@@ -160,12 +160,14 @@ def _tab_comments(tab: str) -> QuerySet[Comment]:
         "post", "user", "in_reply_to", "in_reply_to__user", "parent", "parent__user"
     )
     if tab == "reported":
-        reported = actions.reported_comments()
-        assert isinstance(reported, QuerySet)
         # Most open reports first; among equals, the longest-waiting first.
-        return reported.select_related(
-            "post", "user", "in_reply_to", "in_reply_to__user", "parent", "parent__user"
-        ).order_by("-open_reports", "created_at", "pk")
+        return (
+            actions.reported_comments()
+            .select_related(
+                "post", "user", "in_reply_to", "in_reply_to__user", "parent", "parent__user"
+            )
+            .order_by("-open_reports", "created_at", "pk")
+        )
     if tab == "spam":
         # Newest first: spam is reviewed for false positives while the writer still cares.
         return base.filter(status=Comment.Status.SPAM).order_by("-created_at", "-pk")

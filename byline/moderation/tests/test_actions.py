@@ -13,6 +13,7 @@ from byline.discussion.models import Comment
 from byline.moderation import actions, learning
 from byline.moderation.models import AuditEntry, Ban, ClassifierVersion, Report, TrainingLabel
 from byline.moderation.ratelimits import RateLimited
+from byline.moderation.scoring import current_model
 from byline.moderation.tests.helpers import moderation_off
 
 pytestmark = pytest.mark.django_db
@@ -223,12 +224,12 @@ def test_a_decision_is_learned_after_commit_into_a_new_version(
     post, add_comment, hold_comments, moderator, django_capture_on_commit_callbacks
 ):
     comment = add_comment(post, "Win free crypto now, click my profile link!!!")
-    before = learning.current_score("spam", comment.body)
+    before = current_model("spam").score(comment.body)
     with django_capture_on_commit_callbacks(execute=True):
         actions.mark_spam(comment, by=moderator)
     version = ClassifierVersion.objects.get(kind="spam")
     assert version.version == 1 and version.decisions == 1
-    assert learning.current_score("spam", comment.body) > before
+    assert current_model("spam").score(comment.body) > before
     report = learning.report("spam")
     assert report["decisions"] == 1 and report["source"] == "learned on this site"
 

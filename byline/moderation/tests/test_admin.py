@@ -192,7 +192,7 @@ def test_audit_log_search_and_date_filter(moderator_client, audit_entry):
 
 def test_reports_are_listed_read_only(moderator_client, post, add_comment):
     comment = add_comment(post, "Reported remark.")
-    report = actions.report(comment, reason="abuse", note="rude", ip="192.0.2.4")
+    report, _ = actions.report(comment, reason="abuse", note="rude", ip="192.0.2.4")
     page = moderator_client.get(f"{ADMIN}/report/").content.decode()
     assert "rude" in page
     assert moderator_client.get(f"{ADMIN}/report/add/").status_code == 403

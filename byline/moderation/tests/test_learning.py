@@ -7,6 +7,7 @@ import pytest
 from byline.discussion.models import Comment
 from byline.moderation import actions, learning
 from byline.moderation.models import AuditEntry, ClassifierVersion, TrainingLabel
+from byline.moderation.scoring import current_model
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +31,13 @@ def test_a_few_dozen_decisions_change_the_report_and_the_scores(
     post, add_comment, moderator, django_capture_on_commit_callbacks
 ):
     probe = SPAMMY.format(i=999)
-    start = learning.current_score("spam", probe)
+    start = current_model("spam").score(probe)
     assert learning.report("spam")["source"] == "shipped starting weights"
     _decide(post, add_comment, moderator, 20, django_capture_on_commit_callbacks)
     report = learning.report("spam")
     assert report["decisions"] == 40 and report["labels"] == 40
     assert report["version"] == 40  # one version per decision, learned after each commit
-    assert learning.current_score("spam", probe) > max(start, 0.5)
+    assert current_model("spam").score(probe) > max(start, 0.5)
     # The later decisions were predicted better than the first ones.
     recent = report["recent_accuracy"]
     assert recent is not None and report["accuracy"] is not None
