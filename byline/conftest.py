@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from byline.accounts.models import User
 from byline.accounts.roles import AUTHOR, EDITOR, MODERATOR
+from byline.core import pagecache
+from byline.core.models import forget_settings_reads
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.services import post_comment, validate_submission
 from byline.publishing.models import Post
@@ -26,11 +28,18 @@ from byline.publishing.services import save_post
 PASSWORD = "correct horse battery staple"
 
 
+def _clear_caches() -> None:
+    cache.clear()
+    pagecache.clear()  # the shared cache (pages, settings) and this process's copy of pages
+    forget_settings_reads()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
-    cache.clear()
+    # The database is rolled back after each test; what was cached from it must go too.
+    _clear_caches()
     yield
-    cache.clear()
+    _clear_caches()
 
 
 def _person(username: str, group: str | None = None, **extra: Any) -> User:

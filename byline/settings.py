@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -63,6 +64,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "byline.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag on every page, and 304 for a conditional GET (cached pages also carry Last-Modified).
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Strangers' pages are answered here, before sessions, URL resolution and the database.
+    "byline.core.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "byline.migration.middleware.LegacyURLMiddleware",
@@ -118,16 +123,32 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
+_cache_prefix = env_str("CACHE_KEY_PREFIX", "byline")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "byline"),
-        }
+            "KEY_PREFIX": _cache_prefix,
+        },
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{_cache_prefix}-shared",
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # What every app process must see alike (`byline serve` starts two): the page cache and
+        # the site settings. On one machine without Redis it lives in files under var/.
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "shared"),
+            "OPTIONS": {"MAX_ENTRIES": env_int("BYLINE_PAGE_CACHE_ENTRIES", 20_000, minimum=100)},
+        },
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -212,6 +233,14 @@ BYLINE_SITE_NAME = env_str("BYLINE_SITE_NAME", "Byline")
 BYLINE_POSTS_PER_PAGE = env_int("BYLINE_POSTS_PER_PAGE", 10, minimum=1, maximum=100)
 # How long shared caches may keep a stranger's page; comment posters see their own fresh page.
 BYLINE_PAGE_MAX_AGE = env_int("BYLINE_PAGE_MAX_AGE", 60, minimum=0)
+# …and how long after that they may still answer with it while they fetch a fresh one.
+BYLINE_PAGE_STALE = env_int("BYLINE_PAGE_STALE", 30, minimum=0)
+# Byline's own page cache (byline.core.pagecache): strangers' pages served without rendering.
+BYLINE_PAGE_CACHE = env_bool("BYLINE_PAGE_CACHE", True)
+# Each app process also keeps recently served pages in its own memory, up to this many MB.
+BYLINE_PAGE_CACHE_MEMORY_MB = env_int("BYLINE_PAGE_CACHE_MEMORY_MB", 64, minimum=0)
+# Optional: also write cached pages as files for nginx to serve directly (docs/deployment.md).
+BYLINE_PAGE_FILES_DIR = env_str("BYLINE_PAGE_FILES_DIR", "")
 # The site's public address, for absolute links in exports (WXR <link>, guid).
 BYLINE_SITE_URL = env_str("BYLINE_SITE_URL", "http://127.0.0.1:8000")
 # Archive uploads in the admin may be far larger than any form; only these paths get the limit.

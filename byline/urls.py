@@ -27,7 +27,7 @@ publishing_patterns = (
         path("tag/<str:slug>/", publishing_views.tag, name="tag"),
         path("author/<str:username>/", publishing_views.author, name="author"),
         path("preview/<int:pk>/", publishing_views.preview, name="preview"),
-        path("feed/", LatestPosts(), name="feed"),
+        path("feed/", publishing_views.listing_page(LatestPosts()), name="feed"),
     ],
     "publishing",
 )
@@ -52,7 +52,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/verify/<str:token>/", account_views.verify_email, name="verify-email"),
-    path("sitemap.xml", sitemap, {"sitemaps": {"posts": PostSitemap}}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        publishing_views.listing_page(sitemap),
+        {"sitemaps": {"posts": PostSitemap}},
+        name="sitemap",
+    ),
     path("moderation/", include("byline.moderation.urls")),
     path("", include((public_moderation_views.urlpatterns, "moderation-public"))),
     path("", include(discussion_patterns)),

@@ -27,3 +27,21 @@ def sync_roles(sender: Any = None, **kwargs: Any) -> None:
             if perm is not None:
                 wanted.append(perm)
         group.permissions.set(wanted)
+
+
+# What readers see of a person: bylines, author archives and comments show these.
+NAME_FIELDS = frozenset({"display_name", "first_name", "last_name", "username", "bio"})
+
+
+def names_may_have_changed(update_fields: Any) -> bool:
+    """Could a save with these ``update_fields`` change what readers see of a person? (A
+    sign-in saves only ``last_login``.)"""
+    return update_fields is None or bool(NAME_FIELDS & set(update_fields))
+
+
+def user_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A person's name is on every page they wrote or commented on: drop cached pages."""
+    from byline.core import pagecache
+
+    if not kwargs.get("created") and names_may_have_changed(kwargs.get("update_fields")):
+        pagecache.invalidate(pagecache.SITE)

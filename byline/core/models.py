@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from contextvars import ContextVar
 from typing import Any, ClassVar, Self
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import models
+
+from byline.core import pagecache
+
+log = logging.getLogger(__name__)
+
+# Settings read during one request, so a page that asks ten times pays one cache read. Cleared
+# when a request starts (core.apps) and after a second at most, so a long-running command
+# sees an editor's change too.
+_read: ContextVar[dict[str, tuple[float, Any]] | None] = ContextVar("site_settings", default=None)
+_MEMO_SECONDS = 1.0
+
+
+def forget_settings_reads(**kwargs: Any) -> None:
+    """Start afresh (connected to ``request_started``)."""
+    _read.set(None)
 
 
 class SiteSettings(models.Model):
-    """A one-row table of settings editors change in the admin, read through the cache.
+    """A one-row table of settings editors change in the admin, read through the shared cache.
 
     Settings are read on hot paths (every post page, every comment), so ``current()`` costs a
-    cache hit; ``save()`` drops the cached copy so every process sees the change.
+    cache hit. The copy lives in the cache every app process shares (``CACHES["shared"]``), so
+    ``save()`` reaches them all at once, and it drops every cached page (they show settings).
     """
 
     CACHE_KEY: ClassVar[str]
@@ -24,13 +43,33 @@ class SiteSettings(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
+        try:
+            caches["shared"].delete(self.CACHE_KEY)
+        except Exception:  # it expires by itself (CACHE_SECONDS); the change is saved
+            log.exception("Could not drop the cached %s", type(self).__name__)
+        forget_settings_reads()
+        pagecache.invalidate(pagecache.SITE)
 
     @classmethod
     def current(cls) -> Self:
         """The settings row, created with defaults the first time."""
-        found = cache.get(cls.CACHE_KEY)
+        memo = _read.get()
+        if memo is None:
+            memo = {}
+            _read.set(memo)
+        now = time.monotonic()
+        seen = memo.get(cls.CACHE_KEY)
+        if seen is not None and now - seen[0] < _MEMO_SECONDS:
+            return seen[1]
+        shared = caches["shared"]
+        try:
+            found = shared.get(cls.CACHE_KEY)
+        except Exception:  # the shared cache is down: the database still answers
+            log.warning("Shared cache unavailable; reading %s from the database", cls.__name__)
+            found, _ = cls._default_manager.get_or_create(pk=1)
+            return found
         if found is None:
             found, _ = cls._default_manager.get_or_create(pk=1)
-            cache.set(cls.CACHE_KEY, found, cls.CACHE_SECONDS)
+            shared.set(cls.CACHE_KEY, found, cls.CACHE_SECONDS)
+        memo[cls.CACHE_KEY] = (now, found)
         return found

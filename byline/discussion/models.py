@@ -15,6 +15,7 @@ from byline.publishing.models import BodyFormat, Post
 PATH_SEGMENT = "{created:%Y%m%d%H%M%S%f}{pk:012d}"
 PATH_SEGMENT_LENGTH = 32
 MAX_DEPTH_LIMIT = 10
+MAX_COMMENTS_PER_PAGE = 500
 
 
 class DiscussionSettings(SiteSettings):
@@ -39,9 +40,10 @@ class DiscussionSettings(SiteSettings):
         help_text="Longest comment, in characters.",
     )
     comments_per_page = models.PositiveSmallIntegerField(
-        default=50,
-        validators=[MinValueValidator(5), MaxValueValidator(500)],
-        help_text="Top-level comments per page of a thread; replies stay with their parent.",
+        default=100,
+        validators=[MinValueValidator(5), MaxValueValidator(MAX_COMMENTS_PER_PAGE)],
+        help_text="Comments per page of a thread. Pages break between top-level threads, so a "
+        "reply is always on its parent's page and a long thread may make a page longer.",
     )
     show_removal_reason = models.BooleanField(
         default=True,
@@ -55,7 +57,7 @@ class DiscussionSettings(SiteSettings):
     def __str__(self) -> str:
         return "Discussion settings"
 
-    CACHE_KEY = "discussion-settings:v2"
+    CACHE_KEY = "discussion-settings:v3"
 
 
 class RemovalReason(models.TextChoices):
@@ -135,6 +137,11 @@ class Comment(models.Model):
     created_at = models.DateTimeField(db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # The comment as the thread shows it to every reader (``byline.discussion.fragments``),
+    # rendered when it is written; ``html_key`` says what it was rendered from, so a fragment
+    # made before a change of template, post or settings is rendered again when next shown.
+    html = models.TextField(default="", editable=False)
+    html_key = models.CharField(max_length=120, default="", blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -153,7 +160,11 @@ class Comment(models.Model):
                 name="comment_origin_unique_per_post",
             ),
         ]
-        indexes = [models.Index(fields=["post", "status", "path"])]
+        indexes = [
+            models.Index(fields=["post", "status", "path"]),
+            # A page of a thread is a range of paths (see ``CommentPage``).
+            models.Index(fields=["post", "path"], name="comment_post_path"),
+        ]
 
     def __str__(self) -> str:
         label = f"#{self.number}" if self.number else f"({self.get_status_display()})"
@@ -176,3 +187,28 @@ class Comment(models.Model):
     def is_by_post_author(self, post: Post) -> bool:
         """Written by the post's author while signed in (a typed name proves nothing)."""
         return self.user_id is not None and self.user_id == post.author_id
+
+
+class CommentPage(models.Model):
+    """Where page ``number`` of a post's thread starts: the path of its first top-level comment.
+
+    A page holds the comments whose paths fall between its ``start`` and the next page's, so it
+    loads by a range of the ordering key whatever the thread's length, and "which page shows
+    comment N" is one indexed lookup. Pages break only before a top-level comment, once the
+    page holds ``DiscussionSettings.comments_per_page`` comments; ``size`` counts the comments
+    ever made public in the range. Maintained by ``byline.discussion.pagination``.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comment_pages_index")
+    number = models.PositiveIntegerField()
+    start = models.CharField(max_length=PATH_SEGMENT_LENGTH * MAX_DEPTH_LIMIT, blank=True)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="comment_page_number"),
+            models.UniqueConstraint(fields=["post", "start"], name="comment_page_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"page {self.number} of post {self.post_id}"

@@ -1,33 +1,25 @@
-"""What the post page needs of its discussion, loaded in one query."""
+"""What the post page needs of its discussion: one page of the thread, loaded by its range."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.safestring import mark_safe
 
 from byline.core.caching import is_personal
+from byline.discussion import fragments, pagination
 from byline.discussion.forms import CommentForm, stamp_for
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.ownership import owned_comment_ids
 from byline.discussion.services import edit_window_open
-from byline.discussion.thread import PLACEHOLDER, Thread, ThreadPage
+from byline.discussion.thread import Thread, ThreadPage
 from byline.publishing.models import Post
 
 PAGE_PARAM = "cpage"
-
-
-@dataclass(frozen=True, slots=True)
-class Skeleton:
-    """The four columns thread shaping needs; a full comment is loaded only if it is shown."""
-
-    pk: int
-    parent_id: int | None
-    number: int | None
-    status: str
 
 
 def _shown(post: Post, request: HttpRequest | None) -> Q:
@@ -46,41 +38,40 @@ def _shown(post: Post, request: HttpRequest | None) -> Q:
     return shown & Q(post=post)
 
 
-def load_thread(
-    post: Post, request: HttpRequest | None = None, also: tuple[int, ...] = ()
-) -> Thread:
-    """The post's whole thread as this visitor may see it, in one query in display order:
-    public comments, placeholders for removed ones and — only on a personal page — the
-    visitor's own comments awaiting moderation (and ``also``: a comment just posted, before
-    the visitor's page counts as personal). Rows are skeletons; see ``fill_page``."""
-    query = Comment.objects.filter(_shown(post, request) | Q(pk__in=also, post=post))
+@dataclass
+class LoadedPage:
+    """A page of the thread as this visitor may see it, with each comment's fragment."""
+
+    page: ThreadPage
+    html: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def comments(self) -> list[fragments.ShownComment]:
+        """The shown comments, in display order."""
+        return [cast(fragments.ShownComment, item.comment) for item in self.page.items]
+
+
+def load_page(post: Post, request: HttpRequest | None, number: int) -> LoadedPage:
+    """Page ``number`` (clamped) of the post's thread as this visitor may see it: public
+    comments, placeholders for removed ones and — only on a personal page — the visitor's own
+    comments awaiting moderation. One query for the page's range of paths, whatever the size
+    of the thread; stale fragments cost one more (see ``fragments.ensure``)."""
+    bounds = pagination.page_range(post, number)
+    query = Comment.objects.filter(_shown(post, request), path__gte=bounds.start)
+    if bounds.end is not None:
+        query = query.filter(path__lt=bounds.end)
     rows = [
-        Skeleton(pk, parent_id, number, PLACEHOLDER if status == Comment.Status.SPAM else status)
-        for pk, parent_id, number, status in query.order_by("path").values_list(
-            "id", "parent_id", "number", "status"
-        )
+        fragments.ShownComment(*values)
+        for values in query.order_by("path").values_list(*fragments.SHOWN_COLUMNS)
     ]
-    return Thread(rows, per_page=DiscussionSettings.current().comments_per_page)
-
-
-# What the thread template shows of a comment and its author, and nothing more.
-_SHOWN_FIELDS = (
-    "id", "post_id", "parent_id", "in_reply_to_id", "user_id", "number", "depth", "path",
-    "status", "author_name", "author_url", "body_html", "created_at", "edited_at",
-    "user__display_name", "user__first_name", "user__last_name", "user__username", "origin_id",
-    "removal_reason",
-)  # fmt: skip
-
-
-def fill_page(page: ThreadPage) -> ThreadPage:
-    """Swap the page's skeletons for full comments, in one query whatever the thread's size."""
-    ids = [item.comment.pk for item in page.items]
-    query = Comment.objects.select_related("user").only(*_SHOWN_FIELDS)
-    full = query.in_bulk(ids) if ids else {}
-    page.items = [item for item in page.items if item.comment.pk in full]
-    for item in page.items:
-        item.comment = full[item.comment.pk]
-    return page
+    thread = Thread(rows)
+    rules = DiscussionSettings.current()
+    rows = [cast(fragments.ShownComment, item.comment) for item in thread.items]
+    shown = fragments.ensure(rows, post, rules)
+    pending = [item.comment.pk for item in thread.items if item.is_pending]
+    if pending:
+        shown.update(fragments.render_pending(pending, post, rules))
+    return LoadedPage(thread.page(bounds.number, bounds.count), shown)
 
 
 def as_id(value: object) -> int | None:
@@ -89,62 +80,70 @@ def as_id(value: object) -> int | None:
     return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
 
 
-def requested_page(request: HttpRequest) -> int:
+def requested_page(request: HttpRequest) -> int | None:
+    """The page the address asks for (``?cpage=``), or None when it names none."""
+    value = request.GET.get(PAGE_PARAM)
+    if value is None:
+        return None
     try:
-        return int(request.GET.get(PAGE_PARAM, "1"))
+        return int(value)
     except ValueError:
         return 1
+
+
+def _public_comment(post: Post, pk: int | None) -> Comment | None:
+    if pk is None:
+        return None
+    return (
+        Comment.objects.filter(pk=pk, post=post, status=Comment.Status.PUBLIC)
+        .select_related("user")
+        .first()
+    )
 
 
 def discussion_context(
     request: HttpRequest, post: Post, form: CommentForm | None = None
 ) -> dict[str, Any]:
     """Template context for the discussion under a post."""
-    thread = load_thread(post, request)
-    page = fill_page(thread.page(requested_page(request)))
     user = request.user if request.user.is_authenticated else None
-    reply_to: Comment | None = None
     if form is None:
-        initial: dict[str, Any] = {}
-        replyto = request.GET.get("replyto", "")
-        wanted = as_id(replyto)
-        if wanted is not None:
-            for item in page.items:
-                row = item.comment
-                if isinstance(row, Comment) and row.pk == wanted and row.status == "public":
-                    reply_to = row
-            if reply_to is not None:
-                initial["parent"] = reply_to.pk
+        # ``?replyto=`` (the Reply link without JavaScript) shows the page of that comment.
+        reply_to = _public_comment(post, as_id(request.GET.get("replyto", "")))
+        initial = {"parent": reply_to.pk} if reply_to is not None else {}
         form = CommentForm(post=post, user=user, initial=initial)
     else:
         parent_id = form.data.get("parent") if form.is_bound else None
-        wanted = as_id(parent_id)
-        if wanted is not None:
-            reply_to = (
-                Comment.objects.filter(pk=wanted, post=post, status="public")
-                .select_related("user")
-                .first()
-            )
+        reply_to = _public_comment(post, as_id(parent_id))
+    number = requested_page(request)
+    if number is None:
+        number = pagination.page_of_path(post, reply_to.path) if reply_to is not None else 1
+    loaded = load_page(post, request, number)
+    page = loaded.page
     editable: set[int] = set()
     if is_personal(request):
         owned = owned_comment_ids(request)
-        for item in page.items:
-            c = item.comment
-            if not isinstance(c, Comment):
-                continue
-            mine = (user is not None and c.user_id == user.pk) or (
-                c.user_id is None and c.pk in owned
-            )
-            if mine and edit_window_open(c):
-                editable.add(c.pk)
+        mine = [
+            c.pk
+            for c in loaded.comments
+            if (user is not None and c.user_id == user.pk) or (c.user_id is None and c.pk in owned)
+        ]
+        if mine:
+            for comment in Comment.objects.filter(pk__in=mine).only("pk", "created_at"):
+                if edit_window_open(comment):
+                    editable.add(comment.pk)
+    chunks = fragments.thread_chunks(
+        page.items, loaded.html, last_number=post.last_comment_number, editable=editable
+    )
     return {
         # Shared pages carry no stamp (they would differ every second); byline.js fetches one
         # with the CSRF token. A page re-shown after a POST keeps the first stamp.
         "form_stamp": stamp_for(request)
         if request.method == "POST" or is_personal(request)
         else "",
-        "thread": thread,
         "comment_page": page,
+        # The template marks where the thread goes; ``fragments.splice`` puts it there.
+        "thread_html": mark_safe(fragments.THREAD_MARK),  # noqa: S308 - a constant
+        "thread_chunks": chunks,
         "comment_form": form,
         "reply_to": reply_to,
         "editable_ids": editable,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from byline.accounts.models import User
 from byline.accounts.roles import is_moderator, require_moderator
 from byline.core.rendering import COMMENT, render_body, render_markdown, safe_url
+from byline.discussion import fragments, pagination
 from byline.discussion.models import PATH_SEGMENT, Comment, DiscussionSettings, RemovalReason
 from byline.publishing.models import Post
 
@@ -196,6 +197,9 @@ def post_comment(
     segment = PATH_SEGMENT.format(created=now, pk=comment.pk)
     comment.path = (parent.path if parent else "") + segment
     Comment.objects.filter(pk=comment.pk).update(path=comment.path)
+    if comment.status == Comment.Status.PUBLIC:
+        pagination.note_public(comment)
+    fragments.refresh(comment, post)
     return comment
 
 
@@ -250,6 +254,7 @@ def edit_comment(
     comment.body_html = render_body(body, comment.body_format, COMMENT)
     comment.edited_at = now
     comment.save(update_fields=["body", "body_html", "edited_at"])
+    fragments.refresh(comment)
     return comment
 
 
@@ -261,15 +266,19 @@ def approve_comment(comment: Comment, *, by: User, now: datetime | None = None) 
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.status == Comment.Status.PUBLIC:
         return comment
-    if comment.number is not None:
+    first_time = comment.number is None
+    if first_time:
+        _make_public(comment, now or timezone.now())
+    else:
         comment.status = Comment.Status.PUBLIC
         Post.objects.filter(pk=comment.post_id).update(
             public_comment_count=F("public_comment_count") + 1
         )
-    else:
-        _make_public(comment, now or timezone.now())
     comment.removal_reason = ""
     comment.save(update_fields=["status", "number", "published_at", "removal_reason"])
+    if first_time:
+        pagination.note_public(comment)
+    fragments.refresh(comment)
     return comment
 
 
@@ -282,6 +291,7 @@ def _take_down(comment: Comment, status: str, reason: str) -> Comment:
     comment.status = status
     comment.removal_reason = reason
     comment.save(update_fields=["status", "removal_reason"])
+    fragments.refresh(comment)
     return comment
 
 

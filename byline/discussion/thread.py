@@ -1,13 +1,11 @@
-"""Shaping a thread, already loaded in display order, into pages of nested items.
+"""Shaping a page of a thread, already loaded in display order, into nested items.
 
-Pure code with no database access: the post page loads a thread in one query (ordered by
-``Comment.path``) and hands the rows here. Pages hold whole top-level threads, so a reply is
-always on the same page as the comment it answers, and a permalink can be resolved to its page.
+Pure code with no database access: the post page loads a page of the thread in one query
+(a range of ``Comment.path``, see ``byline.discussion.pagination``) and hands the rows here.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -29,7 +27,7 @@ class ThreadRow(Protocol):
 VISIBLE = "public"
 PENDING = "pending"
 PLACEHOLDER = "removed"
-# Spam that had been public stands as a placeholder too (see ``page.load_thread``).
+# Spam that had been public stands as a placeholder too (see ``page.load_page``).
 _PLACEHOLDER_STATUSES = frozenset({PLACEHOLDER, "spam"})
 
 
@@ -76,21 +74,17 @@ class ThreadPage:
 
 
 class Thread:
-    """A post's comments as a forest, split into pages of ``per_page`` top-level threads.
+    """One page of a post's comments, shaped into nested items.
 
-    Placeholders (removed comments) are kept only where they still have a visible reply under
-    them, so the replies keep their context and an empty removed branch disappears. A row whose
-    parent is not in the list (hidden since) is shown where it stands, one level below the row
-    before it at most, so the markup always nests properly.
+    Pages hold whole top-level threads (see ``byline.discussion.pagination``), so the rows of a
+    page form a forest of their own. Placeholders (removed comments) are kept only where they
+    still have a visible reply under them, so the replies keep their context and an empty
+    removed branch disappears. A row whose parent is not in the list (hidden since) starts a
+    thread of its own, so the markup always nests properly.
     """
 
-    def __init__(self, rows: Sequence[ThreadRow], per_page: int = 50) -> None:
-        if per_page < 1:
-            raise ValueError("per_page must be at least 1")
-        self.per_page = per_page
-        self._roots: list[list[ThreadItem]] = []
-        self._page_of_number: dict[int, int] = {}
-        self._page_of_pk: dict[int, int] = {}
+    def __init__(self, rows: Sequence[ThreadRow]) -> None:
+        self.items: list[ThreadItem] = []
         self._shape(self._prune(rows))
 
     @staticmethod
@@ -99,62 +93,36 @@ class Thread:
         keep_ids: set[int] = set()
         parent_of = {row.pk: row.parent_id for row in rows}
         for row in rows:
-            if row.status != PLACEHOLDER:
+            if row.status not in _PLACEHOLDER_STATUSES:
                 # Mark every ancestor as worth keeping.
                 ancestor = row.parent_id
                 while ancestor is not None and ancestor not in keep_ids:
                     keep_ids.add(ancestor)
                     ancestor = parent_of.get(ancestor)
-        return [row for row in rows if row.status != PLACEHOLDER or row.pk in keep_ids]
+        return [
+            row for row in rows if row.status not in _PLACEHOLDER_STATUSES or row.pk in keep_ids
+        ]
 
     def _shape(self, rows: list[ThreadRow]) -> None:
         depth_of: dict[int, int] = {}
+        items = self.items
         for row in rows:
-            if row.parent_id is None or not self._roots:
-                depth = 0
-            elif row.parent_id in depth_of:
-                depth = depth_of[row.parent_id] + 1
-            else:
-                # Its parent is not shown (held, spam): it starts a thread of its own rather
-                # than appearing to answer whatever came before it.
-                depth = 0
+            parent = row.parent_id
+            # A row whose parent is not shown (held, spam) starts a thread of its own rather
+            # than appearing to answer whatever came before it.
+            depth = depth_of[parent] + 1 if parent is not None and parent in depth_of else 0
             depth_of[row.pk] = depth
-            item = ThreadItem(comment=row, depth=depth)
-            if depth == 0 or not self._roots:
-                self._roots.append([item])
-            else:
-                self._roots[-1].append(item)
-
-        for index, group in enumerate(self._roots):
-            page = index // self.per_page + 1
-            for position, item in enumerate(group):
-                nxt = group[position + 1].depth if position + 1 < len(group) else 0
-                item.has_children = nxt > item.depth
-                item.closes = max(0, item.depth - nxt) if not item.has_children else 0
-                if item.comment.number is not None:
-                    self._page_of_number[item.comment.number] = page
-                self._page_of_pk[item.comment.pk] = page
-
-    @property
-    def num_pages(self) -> int:
-        return max(1, math.ceil(len(self._roots) / self.per_page))
+            items.append(ThreadItem(comment=row, depth=depth))
+        for position, item in enumerate(items):
+            nxt = items[position + 1].depth if position + 1 < len(items) else 0
+            item.has_children = nxt > item.depth
+            item.closes = 0 if item.has_children else item.depth - nxt
 
     @property
     def count(self) -> int:
         """Items shown, placeholders included."""
-        return sum(len(group) for group in self._roots)
+        return len(self.items)
 
-    def page(self, number: int) -> ThreadPage:
-        """Page ``number`` (1-based), clamped into range so a stale link still shows something."""
-        number = min(max(1, number), self.num_pages)
-        start = (number - 1) * self.per_page
-        items = [item for group in self._roots[start : start + self.per_page] for item in group]
-        return ThreadPage(number=number, num_pages=self.num_pages, items=items)
-
-    def page_of_comment(self, pk: int) -> int | None:
-        """The page that shows the comment with this id (numbered or not)."""
-        return self._page_of_pk.get(pk)
-
-    def page_of(self, comment_number: int) -> int | None:
-        """The page that shows comment ``comment_number``, or None if it is not shown."""
-        return self._page_of_number.get(comment_number)
+    def page(self, number: int, num_pages: int) -> ThreadPage:
+        """These items as page ``number`` of ``num_pages``."""
+        return ThreadPage(number=number, num_pages=num_pages, items=self.items)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from byline.accounts import verification
 from byline.core.clientip import client_ip
 from byline.core.csrf import csrf_failed
+from byline.discussion import pagination
 from byline.discussion.forms import (
     HONEYPOT_FIELD,
     NUDGE_FIELD,
@@ -29,7 +30,7 @@ from byline.discussion.forms import (
 )
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.ownership import owned_comment_ids, remember_comment
-from byline.discussion.page import PAGE_PARAM, load_thread
+from byline.discussion.page import PAGE_PARAM
 from byline.discussion.services import can_edit_comment
 from byline.moderation.pipeline import form_stamp
 from byline.moderation.ratelimits import RateLimited
@@ -38,19 +39,28 @@ from byline.moderation.submit import Rejected, submit_comment
 from byline.publishing.models import Post
 
 
-def comment_url(comment: Comment, request: HttpRequest | None = None) -> str:
+def _still_shown(comment: Comment) -> bool:
+    """Is ``comment`` on its page? A removed one only as the placeholder above a public reply."""
+    if comment.status not in (Comment.Status.REMOVED, Comment.Status.SPAM):
+        return True
+    # Paths are digits: everything below this comment sorts between its path and path + "~".
+    below = Comment.objects.filter(
+        post_id=comment.post_id, path__gt=comment.path, path__lt=f"{comment.path}~"
+    )
+    return below.filter(status=Comment.Status.PUBLIC).exists()
+
+
+def comment_url(comment: Comment) -> str:
     """Where a comment is on its post's page, pagination included."""
     post_url = comment.post.get_absolute_url()
-    thread = load_thread(comment.post, request, also=(comment.pk,))
-    page = thread.page_of_comment(comment.pk)
+    page = pagination.page_of_path(comment.post, comment.path)
+    query = f"?{PAGE_PARAM}={page}" if page > 1 else ""
     if comment.number is None:
-        query = f"?{PAGE_PARAM}={page}" if page and page > 1 else ""
         return f"{post_url}{query}#pending-{comment.pk}"
-    if page is None:
+    if not _still_shown(comment):
         # Not shown any more (removed with no replies): the discussion, not a dangling anchor
         # that byline.js would chase back here.
         return f"{post_url}#comments"
-    query = f"?{PAGE_PARAM}={page}" if page > 1 else ""
     return f"{post_url}{query}#comment-{comment.number}"
 
 
@@ -110,7 +120,7 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
                 proven=verification.proven_email(request),
             )
     comment.post = post_obj
-    return HttpResponseRedirect(comment_url(comment, request), status=303)
+    return HttpResponseRedirect(comment_url(comment), status=303)
 
 
 @require_http_methods(["GET", "POST"])
@@ -133,7 +143,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 for error in exc.message_dict.get("body", []):
                     form.add_error("body", error)
             else:
-                return HttpResponseRedirect(comment_url(comment, request), status=303)
+                return HttpResponseRedirect(comment_url(comment), status=303)
         status = 400
     else:
         form = EditCommentForm(initial={"body": comment.body})
@@ -164,7 +174,7 @@ def _to_comment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     if comment is None:
         raise Http404("No such comment.")
     comment.post = post_obj
-    return HttpResponseRedirect(comment_url(comment, request))
+    return HttpResponseRedirect(comment_url(comment))
 
 
 @never_cache

@@ -22,6 +22,7 @@ from django.db import connection
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
+from byline.core import pagecache
 from byline.core.rendering import COMMENT, render_body, safe_url
 from byline.discussion.models import (
     PATH_SEGMENT,
@@ -413,7 +414,9 @@ def place_comments(
     if to_create:
         _insert_comments(to_create)
     if to_update:
-        fields = [*_UPDATED, "origin_hash", "published_at"]
+        for comment in to_update:
+            comment.html_key = ""  # its fragment is rendered again when next shown
+        fields = [*_UPDATED, "origin_hash", "published_at", "html_key"]
         Comment.objects.bulk_update(to_update, fields, batch_size=500)
 
     if fresh:
@@ -421,9 +424,14 @@ def place_comments(
     else:
         public = Comment.objects.filter(post=post, status=Comment.Status.PUBLIC).count()
     # Never backwards, whatever happened meanwhile.
+    # Written by hand, not saved: the post's cached pages and the listings' counts must go.
+    pagecache.invalidate(pagecache.post_part(post.pk), pagecache.LISTS)
+    # The page index is rebuilt from the comments when next read (``discussion.pagination``).
     Post.objects.filter(pk=post.pk).update(
         last_comment_number=Greatest(F("last_comment_number"), Value(next_number)),
         public_comment_count=public,
+        comment_pages=0,
+        comment_page_size=0,
     )
 
 

@@ -146,6 +146,10 @@ class Post(models.Model):
     # The last comment number handed out; numbers are never reused, so this only grows.
     last_comment_number = models.PositiveIntegerField(default=0, editable=False)
     public_comment_count = models.PositiveIntegerField(default=0, editable=False)
+    # The thread's page index (``discussion.CommentPage``): how many pages, and the page size
+    # it was built for (0: not built yet; a different size: rebuilt when next read).
+    comment_pages = models.PositiveIntegerField(default=0, editable=False)
+    comment_page_size = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -190,6 +194,17 @@ class Post(models.Model):
             "publishing:post",
             kwargs={"year": when.year, "month": f"{when.month:02d}", "slug": self.slug},
         )
+
+
+def next_scheduled(now: datetime | None = None) -> float | None:
+    """When the next scheduled post goes live (a Unix time), or None: listings change then."""
+    moment = (
+        Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=now or timezone.now())
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return moment.timestamp() if moment is not None else None
 
 
 class PostRevision(models.Model):

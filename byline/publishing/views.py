@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import unquote
 
@@ -12,19 +14,35 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_safe
 
 from byline.accounts.models import User
+from byline.core import pagecache
 from byline.core.caching import shared_when_anonymous
 from byline.discussion.forms import CommentForm
+from byline.discussion.fragments import splice
 from byline.discussion.page import discussion_context
-from byline.publishing.models import Category, Post, SlugRedirect, Tag
+from byline.publishing.models import Category, Post, SlugRedirect, Tag, next_scheduled
 from byline.publishing.services import can_edit_post
 
 MONTHS = [
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
 ]  # fmt: skip
+
+
+def listing_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page that lists posts: GET/HEAD only, shared with strangers, cached until a post or
+    a comment count changes — or until the next scheduled post goes live."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        pagecache.depends_on(request, pagecache.LISTS)
+        pagecache.valid_until(request, next_scheduled())
+        return view(request, *args, **kwargs)
+
+    return require_safe(shared_when_anonymous(wrapper))
 
 
 def _listing() -> QuerySet[Post]:
@@ -50,8 +68,7 @@ def _render_list(
     return render(request, "publishing/post_list.html", context)
 
 
-@require_GET
-@shared_when_anonymous
+@listing_page
 def front(request: HttpRequest) -> HttpResponse:
     """Newest posts first."""
     posts = _listing().order_by("-is_sticky", "-published_at", "-id")
@@ -75,7 +92,8 @@ def render_post(
         "nudge": nudge,
         **discussion_context(request, post, form),
     }
-    return render(request, "publishing/post_detail.html", context, status=status)
+    page = render_to_string("publishing/post_detail.html", context, request)
+    return HttpResponse(splice(page, context["thread_chunks"]), status=status)
 
 
 def _post_from_old_slug(slug: str) -> Post | None:
@@ -85,17 +103,23 @@ def _post_from_old_slug(slug: str) -> Post | None:
     return None
 
 
-@require_GET
+def _live_post(request: HttpRequest, **lookup: Any) -> Post | None:
+    """The live post matching ``lookup``, having told the page cache which post the page shows
+    before its content is read."""
+    live = Post.objects.live().filter(**lookup)
+    pk = live.values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    pagecache.depends_on(request, pagecache.post_part(pk))
+    shown = live.select_related("author").prefetch_related("categories", "tags")
+    return shown.filter(pk=pk).first()
+
+
+@require_safe
 @shared_when_anonymous
 def post_detail(request: HttpRequest, year: int, month: str, slug: str) -> HttpResponse:
     """A post and its discussion; old slugs and wrong dates redirect to the real address."""
-    post = (
-        Post.objects.live()
-        .select_related("author")
-        .prefetch_related("categories", "tags")
-        .filter(slug=slug)
-        .first()
-    )
+    post = _live_post(request, slug=slug)
     if post is None:
         moved = _post_from_old_slug(slug)
         if moved is None:
@@ -107,11 +131,11 @@ def post_detail(request: HttpRequest, year: int, month: str, slug: str) -> HttpR
     return render_post(request, post)
 
 
-@require_GET
+@require_safe
 @shared_when_anonymous
 def by_slug(request: HttpRequest, slug: str) -> HttpResponse:
     """A page (``/about/``), or ``/old-slug/`` (a style many blogs used) → the post's address."""
-    post = Post.objects.live().filter(slug=slug).first() or _post_from_old_slug(slug)
+    post = _live_post(request, slug=slug) or _post_from_old_slug(slug)
     if post is None:
         raise Http404("No post lives at this address.")
     if post.kind == Post.Kind.PAGE and request.path == unquote(post.get_absolute_url()):
@@ -132,15 +156,13 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@require_GET
-@shared_when_anonymous
+@listing_page
 def year_archive(request: HttpRequest, year: int) -> HttpResponse:
     posts = _listing().filter(published_at__year=year)
     return _render_list(request, posts, f"Posts from {year}", archive_year=year)
 
 
-@require_GET
-@shared_when_anonymous
+@listing_page
 def month_archive(request: HttpRequest, year: int, month: str) -> HttpResponse:
     number = int(month)
     if not 1 <= number <= 12:
@@ -149,8 +171,7 @@ def month_archive(request: HttpRequest, year: int, month: str) -> HttpResponse:
     return _render_list(request, posts, f"Posts from {MONTHS[number - 1]} {year}")
 
 
-@require_GET
-@shared_when_anonymous
+@listing_page
 def category(request: HttpRequest, path: str) -> HttpResponse:
     """A category's posts, including those filed under its subcategories."""
     cat = get_object_or_404(Category, path=path.strip("/"))
@@ -160,15 +181,13 @@ def category(request: HttpRequest, path: str) -> HttpResponse:
     return _render_list(request, posts, f"Category: {cat.name}", category=cat, children=children)
 
 
-@require_GET
-@shared_when_anonymous
+@listing_page
 def tag(request: HttpRequest, slug: str) -> HttpResponse:
     tag_obj = get_object_or_404(Tag, slug=slug)
     return _render_list(request, _listing().filter(tags=tag_obj), f"Tagged: {tag_obj.name}")
 
 
-@require_GET
-@shared_when_anonymous
+@listing_page
 def author(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User, username=username)
     posts = _listing().filter(author=person)

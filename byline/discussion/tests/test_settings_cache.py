@@ -1,7 +1,7 @@
-"""Discussion settings are read from the cache and a save invalidates it.
+"""Discussion settings are read from the shared cache and a save invalidates it.
 
 Runs against the real Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379/15), as a
-multi-process deployment uses, and against the local-memory cache of a single process.
+multi-process deployment uses, and against the files a single machine without Redis uses.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import caches
 from django.test.utils import override_settings
 
+from byline.core.models import forget_settings_reads
 from byline.discussion.models import DiscussionSettings
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -22,21 +23,31 @@ BACKENDS = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"byline-test-{os.getpid()}",
     },
-    "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "files": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"},
 }
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
-def test_a_saved_change_is_seen_through_the_cache(backend, django_assert_num_queries):
-    with override_settings(CACHES={"default": BACKENDS[backend]}):
-        caches["default"].clear()
+def test_a_saved_change_is_seen_through_the_cache(backend, django_assert_num_queries, tmp_path):
+    shared = dict(BACKENDS[backend])
+    if backend == "files":
+        shared["LOCATION"] = str(tmp_path)
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    with override_settings(CACHES={"default": local, "shared": shared}):
+        caches["shared"].clear()
         DiscussionSettings.current()  # fills the cache
+        forget_settings_reads()  # as at the start of the next request
         with django_assert_num_queries(0):
             assert DiscussionSettings.current().hold_new_comments is False
         rules = DiscussionSettings.current()
         rules.hold_new_comments = True
         rules.save()
         assert DiscussionSettings.current().hold_new_comments is True
+        # Another process reads the shared cache, not this one's memory.
+        forget_settings_reads()
+        assert caches["shared"].get(DiscussionSettings.CACHE_KEY).hold_new_comments is True
+        with django_assert_num_queries(0):
+            assert DiscussionSettings.current().hold_new_comments is True
         assert DiscussionSettings.objects.count() == 1
-        caches["default"].clear()
+        caches["shared"].clear()

@@ -140,7 +140,10 @@ def test_trust_holds_new_people_by_verified_identity(reader, moderator, post, ad
 
 
 def test_rate_limit_phase_raises(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias}
+        for alias in ("default", "shared")
+    }
     for _ in range(5):
         run(ctx(rate_limit=True), phases=[pipeline.rate_limits])
     with pytest.raises(RateLimited):

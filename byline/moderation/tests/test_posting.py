@@ -211,10 +211,12 @@ def test_over_the_rate_limit_gets_429_retry_after_and_keeps_the_text(post, stran
 
 @override_settings(
     CACHES={
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/14",
+            "KEY_PREFIX": alias,
         }
+        for alias in ("default", "shared")
     }
 )
 def test_the_rate_limit_holds_on_the_real_redis_across_clients(post):

@@ -21,7 +21,8 @@ ACTION = RateLimitedAction("test_action", per_ip=Limit(3, 60), per_email=Limit(5
 
 @pytest.fixture(params=["locmem", "redis"])
 def backend(request):
-    with override_settings(CACHES={"default": LOCMEM if request.param == "locmem" else REDIS}):
+    chosen = LOCMEM if request.param == "locmem" else REDIS
+    with override_settings(CACHES={"default": chosen, "shared": {**chosen, "KEY_PREFIX": "s"}}):
         caches["default"].clear()
         yield request.param
         caches["default"].clear()
@@ -55,7 +56,7 @@ def test_redis_counts_are_shared_between_cache_clients():
     # Two separate connections stand in for two app processes.
     from django.core.cache.backends.redis import RedisCache
 
-    with override_settings(CACHES={"default": REDIS}):
+    with override_settings(CACHES={"default": REDIS, "shared": {**REDIS, "KEY_PREFIX": "s"}}):
         caches["default"].clear()
         for _ in range(3):
             hit(ACTION, ip="198.51.100.1", now=5.0)

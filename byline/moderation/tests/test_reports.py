@@ -282,7 +282,7 @@ def test_the_eleventh_report_in_an_hour_from_one_address_is_refused(post, add_co
 
 
 def test_the_report_limit_holds_in_redis(post, add_comment):
-    with override_settings(CACHES={"default": REDIS}):
+    with override_settings(CACHES={"default": REDIS, "shared": {**REDIS, "KEY_PREFIX": "s"}}):
         redis = caches["default"]
         redis.clear()
         try:
