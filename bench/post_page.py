@@ -4,10 +4,11 @@ Builds a throwaway database (a temp SQLite file, or ``byline_bench`` recreated o
 server named by ``--postgres`` or a postgres ``DATABASE_URL``) and gives one live post
 ``--comments`` public comments (~40% top-level, the rest replies down to the depth limit; varied
 Markdown with quotations; guests and signed-in readers), all through the real
-``validate_submission`` + ``post_comment``, so paths, numbers and ``body_html`` are real; their
-cost per comment is reported too. With ``DEBUG=False`` it then GETs the page through
-``django.test.Client`` as a stranger (no cookies: the shared, cacheable page) and as a signed-in
-reader, and times ``load_thread``, the template render and ``Thread`` shaping on their own.
+``validate_submission`` + ``post_comment``, so paths, numbers, fragments and ``body_html`` are
+real; their cost per comment is reported too. With ``DEBUG=False`` it then GETs the page through
+``django.test.Client`` as a stranger (from the page cache, and rendered with the cache off) and
+as a signed-in reader, and times ``load_page``, the view, the template and ``Thread`` shaping
+on their own. (``bench/http/`` measures the same pages over HTTP under load.)
 It prints query counts, medians and p95s rather than asserting thresholds: timings depend on the
 machine (and whatever else runs on it), so compare runs on one machine before and after a change.
 ``--profile`` adds a cProfile of the stranger's request.
@@ -166,11 +167,13 @@ def row(label: str, queries: object, times: list[float], size: str = "") -> str:
 
 def run(args: argparse.Namespace, pg_url: str) -> None:
     from django.contrib.auth.models import AnonymousUser
+    from django.test.utils import override_settings
 
     from byline.discussion.models import Comment, DiscussionSettings
-    from byline.discussion.page import discussion_context, fill_page, load_thread
+    from byline.discussion.page import discussion_context, load_page
     from byline.discussion.thread import Thread
     from byline.publishing.models import Post
+    from byline.publishing.views import render_post
 
     print(f"Migrating a throwaway {connection.vendor} database {connection.settings_dict['NAME']}")
     call_command("migrate", verbosity=0)
@@ -190,30 +193,36 @@ def run(args: argparse.Namespace, pg_url: str) -> None:
     def stranger_get() -> Any:
         return get(stranger, "public")
 
-    # The stranger's page without the request cycle and queries: template work alone.
+    def uncached_get() -> Any:
+        with override_settings(BYLINE_PAGE_CACHE=False):
+            return get(stranger, "public")
+
+    # The stranger's page without the request cycle: the view's own work.
     request = RequestFactory().get(url)
     request.user = AnonymousUser()
     full = Post.objects.select_related("author").prefetch_related("categories", "tags")
     shown = full.get(pk=post.pk)
     context = {"post": shown, "preview": False, **discussion_context(request, shown)}
-    rows = list(Comment.objects.filter(post=post).order_by("path"))
+    page_ids = [c.pk for c in load_page(post, None, 1).comments]
+    rows = list(Comment.objects.filter(pk__in=page_ids).order_by("path"))
     n, w = args.requests, args.warmup
     results = [
-        ("stranger GET", *timed(stranger_get, n, w)),
+        ("stranger GET, cached", *timed(stranger_get, n, w)),
+        ("stranger GET, rendered", *timed(uncached_get, n, w)),
         ("signed-in reader GET", *timed(lambda: get(signed_in, "private"), n, w)),
-        ("load_thread (skeleton)", *timed(lambda: load_thread(post), n, w)),
-        ("fill_page(page 1)", *timed(lambda: fill_page(load_thread(post).page(1)), n, w)),
+        ("load_page(1)", *timed(lambda: load_page(post, None, 1), n, w)),
+        ("render_post (the view)", *timed(lambda: render_post(request, shown), n, w)),
         ("template render only", *timed(
             lambda: render_to_string("publishing/post_detail.html", context, request), n, w)),
-        ("Thread(rows) shaping", *timed(lambda: Thread(rows, rules.comments_per_page), n, w)),
+        ("Thread(rows) shaping", *timed(lambda: Thread(rows), n, w)),
     ]  # fmt: skip
-    page, depths = load_thread(post).page(1), [r.depth for r in rows]
+    page, depths = load_page(post, None, 1).page, [r.depth for r in rows]
     print(
         f"\nByline post page · {connection.vendor} · {args.comments} comments "
-        f"({depths.count(0)} top-level, deepest level {max(depths, default=0)}) · DEBUG=False\n"
-        f"Page 1 of {page.num_pages} shows {len(page.items)} comments ({rules.comments_per_page} "
-        f"threads a page); each request loads the skeleton of all {len(rows)} rows and the "
-        "shown page in full.\n"
+        f"({depths.count(0)} top-level on page 1, deepest level {max(depths, default=0)}) · "
+        f"DEBUG=False\nPage 1 of {page.num_pages} shows {len(page.items)} comments (about "
+        f"{rules.comments_per_page} a page); a rendered page loads only its own range of the "
+        "thread, with each comment's stored fragment.\n"
     )
     print(f"{'':<24}{'queries':>8}{'median ms':>11}{'p95 ms':>9}{'bytes':>11}")
     for label, queries, times, result in results:
@@ -226,8 +235,8 @@ def run(args: argparse.Namespace, pg_url: str) -> None:
 
     if args.profile:
         profiler = cProfile.Profile()
-        profiler.runcall(lambda: [stranger_get() for _ in range(10)])
-        print("\ncProfile of 10 stranger GETs, top 20 by own time:")
+        profiler.runcall(lambda: [uncached_get() for _ in range(10)])
+        print("\ncProfile of 10 rendered stranger GETs, top 20 by own time:")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
 
     command = f".venv/bin/python bench/post_page.py --comments {args.comments}"

@@ -11,14 +11,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from byline.accounts.models import User
 from byline.accounts.roles import AUTHOR, EDITOR, MODERATOR
-from byline.core import pagecache
+from byline.core import memo, pagecache
 from byline.core.models import forget_settings_reads
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.services import post_comment, validate_submission
@@ -28,9 +29,22 @@ from byline.publishing.services import save_post
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Without Redis the shared cache is a folder under var/; give this test run its own, so
+    two runs at once (SQLite and PostgreSQL) never read each other's settings or pages."""
+    if "FileBasedCache" not in settings.CACHES["shared"]["BACKEND"]:
+        yield
+        return
+    shared = {**settings.CACHES["shared"], "LOCATION": str(tmp_path_factory.mktemp("shared"))}
+    with override_settings(CACHES={**settings.CACHES, "shared": shared}):
+        yield
+
+
 def _clear_caches() -> None:
     cache.clear()
     pagecache.clear()  # the shared cache (pages, settings) and this process's copy of pages
+    memo.clear()
     forget_settings_reads()
 
 

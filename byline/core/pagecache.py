@@ -42,6 +42,7 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -219,10 +220,29 @@ def invalidate(*parts: str) -> None:
 
 
 def clear() -> None:
-    """Forget every cached page (tests; ``byline pagecache clear``)."""
+    """Forget every cached page, token and copy of the settings (tests; ``byline pagecache
+    clear``). On Redis only this cache's own keys go, never the rest of the database."""
     _memory.clear()
-    store().clear()
+    cache = store()
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        pattern = cache.make_key("*").replace(f":{cache.version}:*", ":*")
+        for keys in _batched(client.scan_iter(match=pattern, count=1000), 500):
+            client.delete(*keys)
+    else:
+        cache.clear()
     pagefiles.remove_all()
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # -- what a view says about its page ---------------------------------------------------------------

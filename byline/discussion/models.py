@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -16,6 +18,12 @@ PATH_SEGMENT = "{created:%Y%m%d%H%M%S%f}{pk:012d}"
 PATH_SEGMENT_LENGTH = 32
 MAX_DEPTH_LIMIT = 10
 MAX_COMMENTS_PER_PAGE = 500
+
+
+def text_hash(body: str) -> str:
+    """A short digest of a comment's text, indexed so the duplicate check finds the same text
+    without reading every recent comment."""
+    return hashlib.blake2b(body.encode(), digest_size=8).hexdigest()
 
 
 class DiscussionSettings(SiteSettings):
@@ -122,6 +130,7 @@ class Comment(models.Model):
         max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
     )
     body_html = models.TextField(default="")
+    body_hash = models.CharField(max_length=16, blank=True, default="", editable=False)
     # The moderation pipeline's verdict: phase, action, code, reason, scores and the features
     # behind them, shown to moderators (see byline.moderation.pipeline).
     moderation = models.JSONField(default=dict, blank=True, editable=False)
@@ -164,6 +173,7 @@ class Comment(models.Model):
             models.Index(fields=["post", "status", "path"]),
             # A page of a thread is a range of paths (see ``CommentPage``).
             models.Index(fields=["post", "path"], name="comment_post_path"),
+            models.Index(fields=["body_hash", "created_at"], name="comment_body_hash"),
         ]
 
     def __str__(self) -> str:

@@ -8,8 +8,10 @@ from typing import Any, cast
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from byline.core import memo
 from byline.core.caching import is_personal
 from byline.discussion import fragments, pagination
 from byline.discussion.forms import CommentForm, stamp_for
@@ -20,6 +22,7 @@ from byline.discussion.thread import Thread, ThreadPage
 from byline.publishing.models import Post
 
 PAGE_PARAM = "cpage"
+_FORM = memo.template_digest("discussion/form.html")
 
 
 def _shown(post: Post, request: HttpRequest | None) -> Q:
@@ -134,7 +137,24 @@ def discussion_context(
     chunks = fragments.thread_chunks(
         page.items, loaded.html, last_number=post.last_comment_number, editable=editable
     )
+    form_html = ""
+    if not is_personal(request) and not form.is_bound:
+        # A stranger's empty form is the same for every stranger on this post: render it once.
+        shown_reply = (reply_to.pk, reply_to.number, reply_to.display_name) if reply_to else None
+        rules = DiscussionSettings.current()
+        key = (
+            "comment-form", _FORM, post.pk, post.get_absolute_url(), post.comments_open,
+            rules.max_length, rules.hold_new_comments, shown_reply,
+        )  # fmt: skip
+        form_context = {
+            "post": post, "comment_form": form, "reply_to": reply_to, "discussion_rules": rules,
+            "form_stamp": "", "personal": False, "user": request.user,
+        }  # fmt: skip
+        form_html = memo.rendered(
+            key, lambda: render_to_string("discussion/form.html", form_context, request)
+        )
     return {
+        "form_html": form_html,
         # Shared pages carry no stamp (they would differ every second); byline.js fetches one
         # with the CSRF token. A page re-shown after a POST keeps the first stamp.
         "form_stamp": stamp_for(request)

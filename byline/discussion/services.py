@@ -21,7 +21,13 @@ from byline.accounts.models import User
 from byline.accounts.roles import is_moderator, require_moderator
 from byline.core.rendering import COMMENT, render_body, render_markdown, safe_url
 from byline.discussion import fragments, pagination
-from byline.discussion.models import PATH_SEGMENT, Comment, DiscussionSettings, RemovalReason
+from byline.discussion.models import (
+    PATH_SEGMENT,
+    Comment,
+    DiscussionSettings,
+    RemovalReason,
+    text_hash,
+)
 from byline.publishing.models import Post
 
 NAME_MAX_LENGTH = 100
@@ -186,6 +192,7 @@ def post_comment(
         user_agent=user_agent[:500],
         body=submission.body,
         body_html=render_markdown(submission.body, COMMENT),
+        body_hash=text_hash(submission.body),
         created_at=now,
         status=Comment.Status.SPAM if outcome == "spam" else Comment.Status.PENDING,
         moderation=moderation or {},
@@ -252,8 +259,9 @@ def edit_comment(
         )
     comment.body = body
     comment.body_html = render_body(body, comment.body_format, COMMENT)
+    comment.body_hash = text_hash(body)
     comment.edited_at = now
-    comment.save(update_fields=["body", "body_html", "edited_at"])
+    comment.save(update_fields=["body", "body_html", "body_hash", "edited_at"])
     fragments.refresh(comment)
     return comment
 

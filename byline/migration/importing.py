@@ -29,6 +29,7 @@ from byline.discussion.models import (
     PATH_SEGMENT_LENGTH,
     Comment,
     DiscussionSettings,
+    text_hash,
 )
 from byline.migration.models import ImportedObject
 from byline.publishing.models import Post
@@ -185,7 +186,9 @@ _COMPARED = (
     "status", "kind", "author_name", "author_email", "author_url", "ip_address", "user_id",
     "body", "body_format", "created_at",
 )  # fmt: skip
-_UPDATED = (*_COMPARED, "body_html", "parent_id", "in_reply_to_id", "depth", "path", "number")
+_UPDATED = (
+    *_COMPARED, "body_html", "body_hash", "parent_id", "in_reply_to_id", "depth", "path", "number",
+)  # fmt: skip
 
 
 def reserve_comment_ids(count: int) -> list[int]:
@@ -387,6 +390,7 @@ def place_comments(
             name in ("status", "kind", "body", "body_format") for name in _changed(before, comment)
         ):
             comment.body_html = render_body(comment.body, comment.body_format, COMMENT)
+            comment.body_hash = text_hash(comment.body)
         structural_parent[comment.pk] = parent
         if before is None:
             to_create.append(comment)

@@ -184,12 +184,15 @@ def bot_traps(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None
 
 
 def duplicates(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
-    from byline.discussion.models import Comment
+    from byline.discussion.models import Comment, text_hash
 
     text = " ".join(ctx.body.split())
     if len(text) < 12:
         return  # "Thanks!" twice is not a flood
-    recent = Comment.objects.filter(created_at__gte=ctx.now - timedelta(days=1), body=ctx.body)
+    # The indexed hash finds candidates; the text itself confirms them.
+    recent = Comment.objects.filter(
+        body_hash=text_hash(ctx.body), created_at__gte=ctx.now - timedelta(days=1), body=ctx.body
+    )
     if ctx.user is not None:
         same_person = recent.filter(user=ctx.user)
     elif ctx.ip:

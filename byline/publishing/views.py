@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from byline.accounts.models import User
-from byline.core import pagecache
+from byline.core import memo, pagecache
 from byline.core.caching import shared_when_anonymous
 from byline.discussion.forms import CommentForm
 from byline.discussion.fragments import splice
@@ -50,9 +50,34 @@ def _listing() -> QuerySet[Post]:
         Post.objects.live()
         .articles()
         .select_related("author")
-        .prefetch_related("categories", "tags")
+        .prefetch_related("categories")  # a listing shows no tags
         .order_by("-published_at", "-id")
     )
+
+
+_SUMMARY = memo.template_digest("publishing/_summary.html", "publishing/_byline.html")
+_ARTICLE = memo.template_digest("publishing/_article.html", "publishing/_byline.html")
+
+
+def _shown_with(post: Post) -> tuple[object, ...]:
+    """What a post's header or summary shows besides its own fields (saved with
+    ``updated_at``): its author's names and its categories."""
+    author = post.author
+    categories = tuple((c.pk, c.path, c.name) for c in post.categories.all())
+    return (post.pk, post.updated_at, author.pk, author.username, author.public_name, categories)
+
+
+def summary_html(post: Post) -> str:
+    """A post's entry in a listing (remembered per process by what it shows, see core.memo)."""
+    key = ("summary", _SUMMARY, post.public_comment_count, *_shown_with(post))
+    return memo.rendered(key, lambda: render_to_string("publishing/_summary.html", {"post": post}))
+
+
+def article_html(post: Post) -> str:
+    """A post's header, body and footer on its own page (remembered like ``summary_html``)."""
+    tags = tuple((t.pk, t.slug, t.name) for t in post.tags.all())
+    key = ("article", _ARTICLE, tags, *_shown_with(post))
+    return memo.rendered(key, lambda: render_to_string("publishing/_article.html", {"post": post}))
 
 
 def _paginate(request: HttpRequest, queryset: QuerySet[Post]) -> Page[Post]:
@@ -64,7 +89,10 @@ def _render_list(
     request: HttpRequest, queryset: QuerySet[Post], heading: str, **extra: Any
 ) -> HttpResponse:
     page = _paginate(request, queryset)
-    context = {"page_obj": page, "posts": page.object_list, "heading": heading, **extra}
+    posts = list(page.object_list)
+    for post in posts:
+        post.summary_html = summary_html(post)  # type: ignore[attr-defined]
+    context = {"page_obj": page, "posts": posts, "heading": heading, **extra}
     return render(request, "publishing/post_list.html", context)
 
 
@@ -90,6 +118,7 @@ def render_post(
         "post": post,
         "preview": preview,
         "nudge": nudge,
+        "article_html": article_html(post),
         **discussion_context(request, post, form),
     }
     page = render_to_string("publishing/post_detail.html", context, request)

@@ -70,3 +70,18 @@ def test_roles_exist_after_migrate():
     assert author.has_perm("publishing.publish_post")
     assert not author.has_perm("publishing.edit_others_posts")
     assert not author.has_perm("discussion.moderate_comments")
+
+
+def test_pagecache_clear_forgets_every_page_and_only_those(post, stranger, settings):
+    from django.core.cache import caches
+
+    url = post.get_absolute_url()
+    for _ in range(3):
+        stranger.get(url)
+    assert stranger.get(url)["X-Byline-Cache"] == "hit"
+    caches["default"].set("not-a-page", 1)
+    assert "Forgot every cached page" in run("pagecache", "clear")
+    assert stranger.get(url)["X-Byline-Cache"] == "miss"
+    assert caches["default"].get("not-a-page") == 1
+    with pytest.raises(CommandError):
+        call_command("pagecache", "drop")

@@ -314,3 +314,25 @@ def test_page_files_for_nginx_are_written_and_removed(stranger, post, add_commen
         assert not written.exists() and not front.exists()
         warm(stranger, url)
         assert b"News!" in written.read_bytes()
+
+
+def test_clearing_on_redis_removes_only_the_page_caches_keys(stranger, post):
+    import os
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+              "KEY_PREFIX": f"byline-clear-{os.getpid()}"}  # fmt: skip
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    client = redis.Redis.from_url(url)
+    client.set("someone-else:key", b"kept")
+    try:
+        with override_settings(CACHES={"default": local, "shared": shared}):
+            warm(stranger, post.get_absolute_url())
+            assert client.keys(f"{shared['KEY_PREFIX']}:*")
+            pagecache.clear()
+            assert not client.keys(f"{shared['KEY_PREFIX']}:*")
+            assert client.get("someone-else:key") == b"kept"
+    finally:
+        client.delete("someone-else:key")
