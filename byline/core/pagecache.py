@@ -354,7 +354,14 @@ def lookup(key: str) -> Entry | None:
     return entry
 
 
-_UNSTORED_HEADERS = {"set-cookie", "content-length", "etag", "last-modified", "date", HIT_HEADER}
+_UNSTORED_HEADERS = {
+    "set-cookie",
+    "content-length",
+    "etag",
+    "last-modified",
+    "date",
+    HIT_HEADER.lower(),
+}
 
 
 def save(request: HttpRequest, response: HttpResponseBase) -> None:

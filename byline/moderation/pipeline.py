@@ -21,7 +21,9 @@ from typing import Any
 
 from django.core import signing
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from byline.accounts.models import User
 from byline.accounts.roles import is_moderator
@@ -189,24 +191,42 @@ def duplicates(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> Non
     text = " ".join(ctx.body.split())
     if len(text) < 12:
         return  # "Thanks!" twice is not a flood
-    # The indexed hash finds candidates; the text itself confirms them.
+    # The indexed hash finds candidates and the text itself confirms them, in one query that
+    # is almost always empty; who posted them is decided here.
     recent = Comment.objects.filter(
         body_hash=text_hash(ctx.body), created_at__gte=ctx.now - timedelta(days=1), body=ctx.body
-    )
-    if ctx.user is not None:
-        same_person = recent.filter(user=ctx.user)
-    elif ctx.ip:
-        same_person = recent.filter(user__isnull=True, ip_address=ctx.ip)
-    else:  # no way to tell who it is: only the cross-post flood check applies
-        same_person = recent.none()
-    if same_person.filter(post_id=ctx.post_id).exists():
-        verdict.add(
-            Finding("duplicates", SPAM, "duplicate", "The same text was posted here already.")
-        )
-    elif recent.exclude(post_id=ctx.post_id).values("post_id").distinct().count() >= 2:
+    ).values_list("post_id", "user_id", "ip_address")[:200]
+    ip = _as_stored(ctx.ip)
+    others: set[int] = set()
+    for post_id, user_id, ip_address in recent:
+        if ctx.user is not None:
+            same_person = user_id == ctx.user.pk
+        else:  # without an address there is no telling who it is: only the flood check
+            same_person = user_id is None and ip is not None and ip_address == ip
+        if post_id == ctx.post_id:
+            if same_person:
+                verdict.add(
+                    Finding(
+                        "duplicates", SPAM, "duplicate", "The same text was posted here already."
+                    )
+                )
+                return
+        else:
+            others.add(post_id)
+    if len(others) >= 2:
         verdict.add(
             Finding("duplicates", SPAM, "flood", "The same text was posted on several posts.")
         )
+
+
+def _as_stored(ip: str | None) -> str | None:
+    """An address as ``Comment.ip_address`` stores it (IPv6 in its compressed form)."""
+    if not ip or ":" not in ip:
+        return ip
+    try:
+        return clean_ipv6_address(ip)
+    except ValidationError:
+        return ip
 
 
 def bans(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:

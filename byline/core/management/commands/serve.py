@@ -51,6 +51,9 @@ class Command(BaseCommand):
             "--worker-class", "gthread",
             "--access-logfile", "-",
             "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            # gunicorn's control socket sits at one path per user: a second site (or a test
+            # server) on the machine would take over the first one's. Byline does not use it.
+            "--no-control-socket",
         ]  # fmt: skip
         sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
