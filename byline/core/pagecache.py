@@ -4,8 +4,9 @@ or the database, and dropped the moment anything it shows changes.
 How it stays exact (see ARCHITECTURE.md, "The page cache"):
 
 * A page *depends on* named parts of the site: every page on ``site`` (settings, people,
-  categories — anything shown everywhere), listings on ``lists`` (posts and their comment
-  counts), a post's pages on ``post:<id>``. Each part has a *token* in the shared cache (Redis,
+  categories — anything shown everywhere), listings, feeds and the sitemap on ``lists`` (which
+  posts are published), a post's pages — and every listing page that shows it with its
+  comment count — on ``post:<id>``. Each part has a *token* in the shared cache (Redis,
   or files on a single machine), a fresh random value written whenever the part changes
   (``invalidate``: at once, and again when the transaction commits, so a reader who rendered
   between the two cannot keep what it saw).

@@ -22,8 +22,9 @@ def shown_to_readers(comment: Comment) -> bool:
 
 def _comment_changed(sender: type[Comment], instance: Comment, **kwargs: Any) -> None:
     if shown_to_readers(instance):
-        # The post's pages, and the comment counts in listings.
-        pagecache.invalidate(pagecache.post_part(instance.post_id), pagecache.LISTS)
+        # The post's pages, and the listing pages that show its comment count (they depend on
+        # the posts they list); feeds and the sitemap show no comments and stay.
+        pagecache.invalidate(pagecache.post_part(instance.post_id))
 
 
 def _user_changed(sender: type[User], instance: User, **kwargs: Any) -> None:

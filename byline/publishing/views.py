@@ -33,8 +33,9 @@ MONTHS = [
 
 
 def listing_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A page that lists posts: GET/HEAD only, shared with strangers, cached until a post or
-    a comment count changes — or until the next scheduled post goes live."""
+    """A page that lists posts (or a feed, the sitemap): GET/HEAD only, shared with strangers,
+    cached until a post is saved or published, or the next scheduled post goes live. Pages that
+    show comment counts also depend on the posts they list (``_render_list``)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -89,7 +90,13 @@ def _render_list(
     request: HttpRequest, queryset: QuerySet[Post], heading: str, **extra: Any
 ) -> HttpResponse:
     page = _paginate(request, queryset)
-    posts = list(page.object_list)
+    # The page shows each listed post's comment count, so it depends on those posts; they are
+    # declared before their rows are read (see core.pagecache), then read by id.
+    first = (page.number - 1) * page.paginator.per_page
+    ids = list(queryset.values_list("pk", flat=True)[first : first + page.paginator.per_page])
+    pagecache.depends_on(request, *(pagecache.post_part(pk) for pk in ids))
+    found = {post.pk: post for post in queryset.filter(pk__in=ids)}
+    posts = [found[pk] for pk in ids if pk in found]
     for post in posts:
         post.summary_html = summary_html(post)  # type: ignore[attr-defined]
     context = {"page_obj": page, "posts": posts, "heading": heading, **extra}

@@ -92,15 +92,20 @@ def test_tracking_parameters_share_the_page_and_page_numbers_do_not(stranger, po
 
 
 def test_a_new_public_comment_shows_at_once_on_the_post_and_in_listings(
-    stranger, post, add_comment
+    stranger, post, add_comment, make_post
 ):
     moderation_off()
+    other = make_post("Another story", tags=[])
+    other.tags.create(name="Elsewhere", slug="elsewhere")
     url = post.get_absolute_url()
-    for page in (url, "/", "/feed/"):
+    for page in (url, "/", "/feed/", "/tag/elsewhere/", other.get_absolute_url()):
         warm(stranger, page)
     add_comment(post, "Late but important.")
     assert b"Late but important." in stranger.get(url).content
     assert b"1 comment<" in stranger.get("/").content
+    # Exactly those: the feed shows no comments, the tag page and the other post not this one.
+    for untouched in ("/feed/", "/tag/elsewhere/", other.get_absolute_url()):
+        hit(stranger, untouched)
 
 
 def test_moderator_decisions_show_at_once(stranger, post, add_comment, moderator, hold_comments):

@@ -1,4 +1,11 @@
-"""``byline serve``: the production server (gunicorn) with whitenoise for static files."""
+"""``byline serve``: the production server (granian) with whitenoise for static files.
+
+Why granian, and one Python thread per worker: measured with ``bench/http`` against gunicorn
+(gthread and sync workers) and uvicorn on the same site (docs/deployment.md has the table).
+granian handles connections and slow clients in Rust, so a cached page costs Python almost
+nothing; one request at a time per worker avoids threads fighting over the GIL and over
+SQLite's write lock, which made gthread's comment POST p99 several hundred milliseconds.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +18,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from byline.core.env import env_bool
+
 
 class Command(BaseCommand):
-    help = "Serve Byline with gunicorn (production-grade; static files via whitenoise)."
+    help = "Serve Byline with granian (production-grade; static files via whitenoise)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default=os.environ.get("BYLINE_HOST", "127.0.0.1"))
@@ -24,7 +33,20 @@ class Command(BaseCommand):
             default=int(os.environ.get("WEB_CONCURRENCY", "2")),
             help="Worker processes (default: WEB_CONCURRENCY or 2).",
         )
-        parser.add_argument("--threads", type=int, default=4, help="Threads per worker.")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=1,
+            help="Requests each worker runs at once (default 1: measured fastest; raise it if "
+            "some requests are slow, e.g. moderators retraining the classifiers).",
+        )
+        parser.add_argument(
+            "--access-log",
+            action="store_true",
+            default=env_bool("BYLINE_ACCESS_LOG", False),
+            help="Log every request to standard output (default: BYLINE_ACCESS_LOG or off; the "
+            "proxy in front usually logs them).",
+        )
         parser.add_argument(
             "--no-migrate", action="store_true", help="Do not apply pending migrations first."
         )
@@ -44,16 +66,15 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Byline is serving on http://{bind}/ (Ctrl+C stops it)")
         argv = [
-            sys.executable, "-m", "gunicorn", "byline.wsgi:application",
-            "--bind", bind,
+            sys.executable, "-m", "granian", "byline.wsgi:application",
+            "--interface", "wsgi",
+            "--host", options["host"],
+            "--port", str(port),
             "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
-            "--worker-class", "gthread",
-            "--access-logfile", "-",
-            "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-            # gunicorn's control socket sits at one path per user: a second site (or a test
-            # server) on the machine would take over the first one's. Byline does not use it.
-            "--no-control-socket",
+            "--blocking-threads", str(options["threads"]),
+            "--no-ws",
+            "--respawn-failed-workers",
+            "--access-log" if options["access_log"] else "--no-access-log",
         ]  # fmt: skip
         sys.stdout.flush()
-        os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
+        os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with granian
