@@ -27,7 +27,7 @@ publishing_patterns = (
         path("tag/<str:slug>/", publishing_views.tag, name="tag"),
         path("author/<str:username>/", publishing_views.author, name="author"),
         path("preview/<int:pk>/", publishing_views.preview, name="preview"),
-        path("feed/", publishing_views.listing_page(LatestPosts()), name="feed"),
+        path("feed/", publishing_views.listing_page(LatestPosts(), paged=False), name="feed"),
     ],
     "publishing",
 )
@@ -54,7 +54,7 @@ urlpatterns = [
     path("accounts/verify/<str:token>/", account_views.verify_email, name="verify-email"),
     path(
         "sitemap.xml",
-        publishing_views.listing_page(sitemap),
+        publishing_views.listing_page(sitemap, paged=False),
         {"sitemaps": {"posts": PostSitemap}},
         name="sitemap",
     ),

@@ -30,8 +30,9 @@ class SiteSettings(models.Model):
     """A one-row table of settings editors change in the admin, read through the shared cache.
 
     Settings are read on hot paths (every post page, every comment), so ``current()`` costs a
-    cache hit. The copy lives in the cache every app process shares (``CACHES["shared"]``), so
-    ``save()`` reaches them all at once, and it drops every cached page (they show settings).
+    cache hit. The copy lives in the cache every app process shares (``CACHES["shared"]``),
+    keyed by the site's page-cache token, so ``save()`` reaches them all at once and drops
+    every cached page (they show settings) with the same change of token.
     """
 
     CACHE_KEY: ClassVar[str]
@@ -43,11 +44,9 @@ class SiteSettings(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
-        try:
-            caches["shared"].delete(self.CACHE_KEY)
-        except Exception:  # it expires by itself (CACHE_SECONDS); the change is saved
-            log.exception("Could not drop the cached %s", type(self).__name__)
         forget_settings_reads()
+        # The cached copy is kept under the site's page-cache token, which this changes now
+        # and again at commit: a copy another process read before the commit is never used.
         pagecache.invalidate(pagecache.SITE)
 
     @classmethod
@@ -63,13 +62,16 @@ class SiteSettings(models.Model):
             return seen[1]
         shared = caches["shared"]
         try:
-            found = shared.get(cls.CACHE_KEY)
+            key = f"{cls.CACHE_KEY}:{pagecache.tokens([pagecache.SITE])[pagecache.SITE]}"
+            found = shared.get(key)
         except Exception:  # the shared cache is down: the database still answers
             log.warning("Shared cache unavailable; reading %s from the database", cls.__name__)
             found, _ = cls._default_manager.get_or_create(pk=1)
             return found
         if found is None:
-            found, _ = cls._default_manager.get_or_create(pk=1)
-            shared.set(cls.CACHE_KEY, found, cls.CACHE_SECONDS)
+            found, created = cls._default_manager.get_or_create(pk=1)
+            if created:  # creating it saved it, which changed the token
+                key = f"{cls.CACHE_KEY}:{pagecache.tokens([pagecache.SITE])[pagecache.SITE]}"
+            shared.set(key, found, cls.CACHE_SECONDS)
         memo[cls.CACHE_KEY] = (now, found)
         return found

@@ -48,7 +48,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import http_date, urlencode
 
 from byline.core import pagefiles
 
@@ -56,9 +56,14 @@ log = logging.getLogger(__name__)
 
 SITE = "site"
 LISTS = "lists"
-# Query parameters a cached page may depend on; any other (utm_source, fbclid…) is ignored for
-# the key, so a link shared with tracking parameters still hits the cache. Views read no other.
+# Query parameters a cached page may depend on. Tracking parameters (a link shared on social
+# media) are left out of the key, so those links still hit the cache; a request with any other
+# parameter (``/?p=123`` from an old WordPress link, the sitemap's ``?p=2``) bypasses the cache.
 PARAMS = frozenset({"page", "cpage", "replyto"})
+TRACKING = frozenset({
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "fbclid",
+    "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "twclid", "ref_src", "ref",
+})  # fmt: skip
 ENTRY_SECONDS = 7 * 24 * 3600
 TOKEN_SECONDS = 30 * 24 * 3600
 LOCK_SECONDS = 10
@@ -179,15 +184,7 @@ def _token_key(part: str) -> str:
 
 
 def _new_token() -> str:
-    # The time goes first so a page's Last-Modified can be read off its tokens.
     return f"{time.time():.6f}:{secrets.token_hex(6)}"
-
-
-def _token_time(token: str) -> float:
-    try:
-        return float(token.split(":", 1)[0])
-    except ValueError:
-        return 0.0
 
 
 def tokens(parts: Iterable[str]) -> dict[str, str]:
@@ -214,7 +211,9 @@ def _bump(parts: tuple[str, ...]) -> None:
 def invalidate(*parts: str) -> None:
     """Drop every cached page that shows any of ``parts``, now and again after the current
     transaction commits (a page rendered in between from uncommitted-yet data is dropped then)."""
-    if not enabled() or not parts:
+    # Tokens are kept even while the cache is switched off, so turning it back on never
+    # serves a page stored before a change.
+    if not parts:
         return
     _bump(parts)
     transaction.on_commit(lambda: _bump(parts), robust=True)
@@ -258,6 +257,9 @@ class Capture:
     parts: dict[str, str] = field(default_factory=dict)
     declared: bool = False
     valid_until: float | None = None
+    # False when the address is not the page's own (``?cpage=01``, a page number past the end):
+    # the page is answered but not stored, so odd addresses cannot fill the cache.
+    canonical: bool = True
 
 
 def depends_on(request: HttpRequest, *parts: str) -> None:
@@ -284,6 +286,26 @@ def valid_until(request: HttpRequest, moment: float | None) -> None:
         return
     if capture.valid_until is None or moment < capture.valid_until:
         capture.valid_until = moment
+
+
+def not_canonical(request: HttpRequest) -> None:
+    """Say that this address is a variant of a page (a clamped page number, a parameter the
+    view ignored): answer it, but do not store it under this key."""
+    capture: Capture | None = getattr(request, "page_cache", None)
+    if capture is not None:
+        capture.canonical = False
+
+
+def expect_params(request: HttpRequest, **wanted: str | None) -> None:
+    """Mark the address as not canonical unless its page parameters are exactly ``wanted``
+    (``None``: absent)."""
+    query = request.GET
+    for name in PARAMS:
+        values = query.getlist(name)
+        expected = wanted.get(name)
+        if (expected is None and values) or (expected is not None and values != [expected]):
+            not_canonical(request)
+            return
 
 
 def cached_as(*parts: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., Any]]:
@@ -325,14 +347,21 @@ def _build_id() -> str:
 _BUILD = _build_id()
 
 
-def page_key(request: HttpRequest) -> str:
-    """The cache key of a stranger's page: build, scheme, host, path and the query
-    parameters pages read. Raises ``DisallowedHost`` for a host the site does not serve."""
+def page_key(request: HttpRequest) -> str | None:
+    """The cache key of a stranger's page — build, scheme, host, path and page parameters — or
+    None when the address carries a parameter pages do not read (it is never cached). Raises
+    ``DisallowedHost`` for a host the site does not serve."""
     query = request.GET
-    wanted = sorted((k, query.getlist(k)) for k in query if k in PARAMS)
-    params = "&".join(f"{k}={v}" for k, values in wanted for v in values)
+    if any(k not in PARAMS and k not in TRACKING for k in query):
+        return None
+    params = urlencode(sorted((k, v) for k in query if k in PARAMS for v in query.getlist(k)))
     raw = f"{_BUILD}|{request.scheme}|{request.get_host()}|{request.path}|{params}"
     return "p:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def build_id() -> str:
+    """What changes with every deploy of different code, templates or rendering settings."""
+    return _BUILD
 
 
 def lookup(key: str) -> Entry | None:
@@ -371,6 +400,8 @@ def save(request: HttpRequest, response: HttpResponseBase) -> None:
     capture: Capture | None = getattr(request, "page_cache", None)
     if capture is None or not capture.declared or not isinstance(response, HttpResponse):
         return
+    if not capture.canonical:
+        return
     if response.status_code != 200 or response.cookies or response.streaming:
         return
     if "public" not in response.get("Cache-Control", ""):
@@ -383,7 +414,9 @@ def save(request: HttpRequest, response: HttpResponseBase) -> None:
         headers=[(k, v) for k, v in response.items() if k.lower() not in _UNSTORED_HEADERS],
         parts=dict(capture.parts),
         etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
-        last_modified=max((_token_time(t) for t in capture.parts.values()), default=time.time()),
+        # When it was rendered: a listing changes when a scheduled post goes live, which no
+        # token records.
+        last_modified=time.time(),
         valid_until=capture.valid_until,
     )
     store().set(capture.key, entry, ENTRY_SECONDS)
@@ -393,7 +426,11 @@ def save(request: HttpRequest, response: HttpResponseBase) -> None:
     response[HIT_HEADER] = "miss"
     if entry.valid_until is not None:
         _cap_max_age(response, entry.valid_until)
-    elif request.method == "GET" and not request.META.get("QUERY_STRING"):
+    elif (
+        request.method == "GET"
+        and not request.META.get("QUERY_STRING")
+        and response.get("Content-Type", "").startswith("text/html")
+    ):
         pagefiles.write(request, body, entry.parts, lambda: tokens(entry.parts) == entry.parts)
 
 
@@ -458,6 +495,7 @@ class PageCacheMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
+        pagefiles.forget_older_builds(_BUILD)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not enabled() or request.method not in ("GET", "HEAD") or has_personal_cookie(request):
@@ -465,6 +503,8 @@ class PageCacheMiddleware:
         try:
             key = page_key(request)
         except DisallowedHost:
+            return self.get_response(request)
+        if key is None:
             return self.get_response(request)
         try:
             entry = lookup(key)

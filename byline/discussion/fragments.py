@@ -20,15 +20,15 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from byline.core import pagecache
+from byline.core.dbwrite import quick_write
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.thread import ThreadItem
 from byline.publishing.models import Post
@@ -36,10 +36,6 @@ from byline.publishing.models import Post
 log = logging.getLogger(__name__)
 
 TEMPLATE = "discussion/_comment.html"
-# The template's own text is part of every key, so a deploy that changes it re-renders.
-_TEMPLATE_DIGEST = hashlib.blake2b(
-    (Path(__file__).resolve().parent.parent / "templates" / TEMPLATE).read_bytes(), digest_size=6
-).hexdigest()
 
 
 @dataclass(slots=True)
@@ -55,6 +51,10 @@ class ShownComment:
     origin_id: str | None
     user_id: int | None
     removal_reason: str
+    author_name: str
+    author_url: str
+    # The account's names (None for a guest): the fragment shows the public one.
+    names: tuple[str | None, ...]
 
     @property
     def legacy_anchor(self) -> int | None:
@@ -63,27 +63,58 @@ class ShownComment:
         return int(origin[3:]) if origin.startswith("wp:") and origin[3:].isdigit() else None
 
 
-# The columns ``ShownComment`` is loaded from, in its field order.
+# The columns ``ShownComment`` is loaded from, in its field order (``NAME_COLUMNS`` last).
 SHOWN_COLUMNS = (
     "id", "parent_id", "number", "status", "html", "html_key", "origin_id", "user_id",
-    "removal_reason",
+    "removal_reason", "author_name", "author_url",
 )  # fmt: skip
+NAME_COLUMNS = ("user__display_name", "user__first_name", "user__last_name", "user__username")
+
+
+def shown(values: tuple[object, ...]) -> ShownComment:
+    """A ``ShownComment`` from a row of ``SHOWN_COLUMNS + NAME_COLUMNS``."""
+    head = values[: len(SHOWN_COLUMNS)]
+    return ShownComment(*head, names=tuple(values[len(SHOWN_COLUMNS) :]))  # type: ignore[arg-type, misc]
 
 
 def post_context(post: Post, rules: DiscussionSettings | None = None) -> str:
     """The part of every fragment's key that comes from the template, the post and the site."""
     rules = rules or DiscussionSettings.current()
+    # The build (all of Byline's code and templates) rather than the template alone: labels,
+    # routes and name rules live in code too. A deploy re-renders each fragment once.
     parts = (
-        _TEMPLATE_DIGEST, settings.TIME_ZONE, settings.LANGUAGE_CODE, post.get_absolute_url(),
-        post.author_id, post.comments_open, rules.show_removal_reason,
+        pagecache.build_id(), settings.TIME_ZONE, settings.LANGUAGE_CODE,
+        post.get_absolute_url(), post.author_id, post.comments_open, rules.show_removal_reason,
     )  # fmt: skip
     return hashlib.blake2b(repr(parts).encode(), digest_size=6).hexdigest()
 
 
-def key_for(context: str, status: str, number: int | None, removal_reason: str) -> str:
-    """The key a fragment rendered now would carry. (An edit changes the text but none of
-    these: ``edit_comment`` renders the fragment again itself.)"""
-    return f"{context}|{status}|{number or ''}|{removal_reason}"
+def key_for(
+    context: str,
+    status: str,
+    number: int | None,
+    removal_reason: str,
+    who: tuple[object, ...],
+) -> str:
+    """The key a fragment rendered now would carry; ``who`` is what it shows of its author.
+    (An edit changes the text but none of these: ``edit_comment`` renders the fragment
+    again itself, and a stale write-back cannot overwrite it, see ``ensure``.)"""
+    digest = hashlib.blake2b(repr(who).encode(), digest_size=4).hexdigest()
+    return f"{context}|{status}|{number or ''}|{removal_reason}|{digest}"
+
+
+def _who(comment: Comment) -> tuple[object, ...]:
+    user = comment.user if comment.user_id is not None else None
+    names = (
+        (user.display_name, user.first_name, user.last_name, user.username)
+        if user is not None
+        else (None, None, None, None)
+    )
+    return (comment.author_name, comment.author_url, *names)
+
+
+def _row_who(row: ShownComment) -> tuple[object, ...]:
+    return (row.author_name, row.author_url, *row.names)
 
 
 def _placeholder(status: str) -> bool:
@@ -116,7 +147,11 @@ def refresh(comment: Comment, post: Post | None = None) -> None:
     rules = DiscussionSettings.current()
     comment.html = render(comment, post, rules)
     comment.html_key = key_for(
-        post_context(post, rules), comment.status, comment.number, comment.removal_reason
+        post_context(post, rules),
+        comment.status,
+        comment.number,
+        comment.removal_reason,
+        _who(comment),
     )
     Comment.objects.filter(pk=comment.pk).update(html=comment.html, html_key=comment.html_key)
 
@@ -125,25 +160,34 @@ def ensure(rows: Sequence[ShownComment], post: Post, rules: DiscussionSettings) 
     """The fragment of every row that is not pending, rendering (and storing) stale ones."""
     context = post_context(post, rules)
     fragments: dict[int, str] = {}
-    stale: list[int] = []
+    stale: dict[int, str] = {}
     for row in rows:
         if row.status == Comment.Status.PENDING:
             continue
-        if row.html_key == key_for(context, row.status, row.number, row.removal_reason):
+        key = key_for(context, row.status, row.number, row.removal_reason, _row_who(row))
+        if row.html_key == key:
             fragments[row.pk] = row.html
         else:
-            stale.append(row.pk)
+            stale[row.pk] = row.html_key
     if stale:
-        fresh = Comment.objects.select_related("user").in_bulk(stale)
+        fresh = Comment.objects.select_related("user").in_bulk(list(stale))
+        keys: dict[int, str] = {}
         for comment in fresh.values():
-            comment.html = fragments[comment.pk] = render(comment, post, rules)
-            comment.html_key = key_for(
-                context, comment.status, comment.number, comment.removal_reason
+            fragments[comment.pk] = render(comment, post, rules)
+            keys[comment.pk] = key_for(
+                context, comment.status, comment.number, comment.removal_reason, _who(comment)
             )
-        try:
-            Comment.objects.bulk_update(list(fresh.values()), ["html", "html_key"])
-        except DatabaseError:  # a busy database: the next reader stores them
-            log.warning("Could not store %d re-rendered comment fragments", len(fresh))
+
+        def store() -> None:
+            for pk, key in keys.items():
+                # Only over the fragment this reader saw: if the comment was edited (and
+                # rendered by its service) meanwhile, its new fragment stays.
+                Comment.objects.filter(pk=pk, html_key=stale[pk]).update(
+                    html=fragments[pk], html_key=key
+                )
+
+        if not quick_write(store):  # a busy database: the next reader stores them
+            log.info("Left %d re-rendered comment fragments for the next reader", len(keys))
     return fragments
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from byline.core import memo
+from byline.core import memo, pagecache
 from byline.core.caching import is_personal
 from byline.discussion import fragments, pagination
 from byline.discussion.forms import CommentForm, stamp_for
@@ -25,7 +25,7 @@ PAGE_PARAM = "cpage"
 _FORM = memo.template_digest("discussion/form.html")
 
 
-def _shown(post: Post, request: HttpRequest | None) -> Q:
+def shown_to(post: Post, request: HttpRequest | None) -> Q:
     # Removed comments, and spam that had been public (it has a number), stand as placeholders
     # so their replies keep their place; the thread prunes the ones with no reply below.
     shown = Q(status__in=[Comment.Status.PUBLIC, Comment.Status.REMOVED]) | Q(
@@ -54,19 +54,40 @@ class LoadedPage:
         return [cast(fragments.ShownComment, item.comment) for item in self.page.items]
 
 
+def is_shown(comment: Comment, request: HttpRequest | None) -> bool:
+    """Is ``comment`` on its page for this visitor? Decided as the page decides it: the
+    comment's branch of the thread, loaded as this visitor may see it, shaped by ``Thread``."""
+    if comment.status == Comment.Status.PUBLIC:
+        return True
+    if comment.status == Comment.Status.PENDING:  # shown to its writer only
+        if request is None:
+            return False
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return comment.user_id == user.pk
+        return comment.user_id is None and comment.pk in owned_comment_ids(request)
+    # Paths are digits: the branch sorts between the comment's path and path + "~".
+    branch = Comment.objects.filter(
+        shown_to(comment.post, request), path__gte=comment.path, path__lt=f"{comment.path}~"
+    )
+    rows = [
+        fragments.shown((*values, None, None, None, None))
+        for values in branch.order_by("path").values_list(*fragments.SHOWN_COLUMNS)
+    ]
+    return any(item.comment.pk == comment.pk for item in Thread(rows).items)
+
+
 def load_page(post: Post, request: HttpRequest | None, number: int) -> LoadedPage:
     """Page ``number`` (clamped) of the post's thread as this visitor may see it: public
     comments, placeholders for removed ones and — only on a personal page — the visitor's own
     comments awaiting moderation. One query for the page's range of paths, whatever the size
     of the thread; stale fragments cost one more (see ``fragments.ensure``)."""
     bounds = pagination.page_range(post, number)
-    query = Comment.objects.filter(_shown(post, request), path__gte=bounds.start)
+    query = Comment.objects.filter(shown_to(post, request), path__gte=bounds.start)
     if bounds.end is not None:
         query = query.filter(path__lt=bounds.end)
-    rows = [
-        fragments.ShownComment(*values)
-        for values in query.order_by("path").values_list(*fragments.SHOWN_COLUMNS)
-    ]
+    columns = (*fragments.SHOWN_COLUMNS, *fragments.NAME_COLUMNS)
+    rows = [fragments.shown(values) for values in query.order_by("path").values_list(*columns)]
     thread = Thread(rows)
     rules = DiscussionSettings.current()
     rows = [cast(fragments.ShownComment, item.comment) for item in thread.items]
@@ -122,6 +143,13 @@ def discussion_context(
         number = pagination.page_of_path(post, reply_to.path) if reply_to is not None else 1
     loaded = load_page(post, request, number)
     page = loaded.page
+    # Stored in the page cache only under its own address (not ?cpage=01 or ?cpage=999).
+    query = request.GET
+    pagecache.expect_params(
+        request,
+        cpage=str(page.number) if "cpage" in query else None,
+        replyto=str(reply_to.pk) if reply_to is not None and "replyto" in query else None,
+    )
     editable: set[int] = set()
     if is_personal(request):
         owned = owned_comment_ids(request)

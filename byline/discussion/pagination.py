@@ -16,11 +16,13 @@ other pages stay right.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
 
+from byline.core.dbwrite import quick_write
 from byline.discussion.models import Comment, CommentPage, DiscussionSettings
 from byline.publishing.models import Post
 
@@ -55,31 +57,48 @@ def _counted(post_id: int) -> list[tuple[str, int]]:
     return list(query.values_list("path", "depth"))
 
 
+def _store(post_id: int, pages: list[tuple[str, int]], per_page: int) -> None:
+    # The post row lock serialises this with comments being numbered (and a second reader
+    # finding the same stale index).
+    Post.objects.select_for_update().filter(pk=post_id).values_list("pk").first()
+    CommentPage.objects.filter(post_id=post_id).delete()
+    CommentPage.objects.bulk_create(
+        CommentPage(post_id=post_id, number=i, start=start, size=size)
+        for i, (start, size) in enumerate(pages, start=1)
+    )
+    Post.objects.filter(pk=post_id).update(comment_pages=len(pages), comment_page_size=per_page)
+
+
 def rebuild(post_id: int) -> int:
-    """Build the post's page index from its comments; returns the number of pages."""
+    """Build the post's page index from its comments and store it; returns the page count."""
     per_page = DiscussionSettings.current().comments_per_page
+    pages = build_pages(_counted(post_id), per_page)
     with transaction.atomic():
-        # The post row lock serialises this with comments being numbered (and a second reader
-        # finding the same stale index).
-        Post.objects.select_for_update().filter(pk=post_id).values_list("pk").first()
-        pages = build_pages(_counted(post_id), per_page)
-        CommentPage.objects.filter(post_id=post_id).delete()
-        CommentPage.objects.bulk_create(
-            CommentPage(post_id=post_id, number=i, start=start, size=size)
-            for i, (start, size) in enumerate(pages, start=1)
-        )
-        Post.objects.filter(pk=post_id).update(comment_pages=len(pages), comment_page_size=per_page)
+        _store(post_id, pages, per_page)
     return len(pages)
+
+
+# An index a reader computed but could not store (the database was busy), kept on the post
+# object for the rest of its request.
+_UNSTORED = "_unstored_comment_pages"
 
 
 def ensure_index(post: Post) -> int:
     """The number of pages of ``post``'s thread, building its index first if it is missing or
-    was built for another page size."""
+    was built for another page size. A reader never waits for it: if the database is busy
+    (an import holds it), the index is computed, used and left for the next reader to store."""
     per_page = DiscussionSettings.current().comments_per_page
     if post.comment_pages and post.comment_page_size == per_page:
         return post.comment_pages
     fresh = Post.objects.values_list("comment_pages", "comment_page_size").get(pk=post.pk)
-    count = fresh[0] if fresh[0] and fresh[1] == per_page else rebuild(post.pk)
+    if fresh[0] and fresh[1] == per_page:
+        count = fresh[0]
+    else:
+        pages = build_pages(_counted(post.pk), per_page)
+        if not quick_write(lambda: _store(post.pk, pages, per_page)):
+            setattr(post, _UNSTORED, pages)
+            return len(pages)
+        count = len(pages)
     post.comment_pages, post.comment_page_size = count, per_page
     return count
 
@@ -93,6 +112,10 @@ def page_range(post: Post, number: int) -> PageRange:
     """Page ``number`` of ``post``'s thread, clamped into range so a stale link shows a page."""
     count = ensure_index(post)
     number = min(max(1, number), count)
+    unstored: list[tuple[str, int]] | None = getattr(post, _UNSTORED, None)
+    if unstored is not None:
+        end = unstored[number][0] if number < len(unstored) else None
+        return PageRange(number, count, unstored[number - 1][0], end)
     starts = dict(
         CommentPage.objects.filter(post_id=post.pk, number__in=[number, number + 1]).values_list(
             "number", "start"
@@ -104,6 +127,9 @@ def page_range(post: Post, number: int) -> PageRange:
 def page_of_path(post: Post, path: str) -> int:
     """The page whose range holds ``path``."""
     ensure_index(post)
+    unstored: list[tuple[str, int]] | None = getattr(post, _UNSTORED, None)
+    if unstored is not None:
+        return max(1, bisect.bisect_right([start for start, _ in unstored], path))
     found = (
         CommentPage.objects.filter(post_id=post.pk, start__lte=path)
         .order_by("-start")

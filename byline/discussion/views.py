@@ -30,7 +30,7 @@ from byline.discussion.forms import (
 )
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.ownership import owned_comment_ids, remember_comment
-from byline.discussion.page import PAGE_PARAM
+from byline.discussion.page import PAGE_PARAM, is_shown
 from byline.discussion.services import can_edit_comment
 from byline.moderation.pipeline import form_stamp
 from byline.moderation.ratelimits import RateLimited
@@ -39,28 +39,17 @@ from byline.moderation.submit import Rejected, submit_comment
 from byline.publishing.models import Post
 
 
-def _still_shown(comment: Comment) -> bool:
-    """Is ``comment`` on its page? A removed one only as the placeholder above a public reply."""
-    if comment.status not in (Comment.Status.REMOVED, Comment.Status.SPAM):
-        return True
-    # Paths are digits: everything below this comment sorts between its path and path + "~".
-    below = Comment.objects.filter(
-        post_id=comment.post_id, path__gt=comment.path, path__lt=f"{comment.path}~"
-    )
-    return below.filter(status=Comment.Status.PUBLIC).exists()
-
-
-def comment_url(comment: Comment) -> str:
-    """Where a comment is on its post's page, pagination included."""
+def comment_url(comment: Comment, request: HttpRequest | None = None) -> str:
+    """Where a comment is on its post's page, pagination included, for this visitor."""
     post_url = comment.post.get_absolute_url()
     page = pagination.page_of_path(comment.post, comment.path)
     query = f"?{PAGE_PARAM}={page}" if page > 1 else ""
+    if not is_shown(comment, request):
+        # Not on the page for this visitor (removed with no replies, held for review): the
+        # discussion, not a dangling anchor that byline.js would chase back here.
+        return f"{post_url}#comments"
     if comment.number is None:
         return f"{post_url}{query}#pending-{comment.pk}"
-    if not _still_shown(comment):
-        # Not shown any more (removed with no replies): the discussion, not a dangling anchor
-        # that byline.js would chase back here.
-        return f"{post_url}#comments"
     return f"{post_url}{query}#comment-{comment.number}"
 
 
@@ -120,7 +109,7 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
                 proven=verification.proven_email(request),
             )
     comment.post = post_obj
-    return HttpResponseRedirect(comment_url(comment), status=303)
+    return HttpResponseRedirect(comment_url(comment, request), status=303)
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,7 +132,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 for error in exc.message_dict.get("body", []):
                     form.add_error("body", error)
             else:
-                return HttpResponseRedirect(comment_url(comment), status=303)
+                return HttpResponseRedirect(comment_url(comment, request), status=303)
         status = 400
     else:
         form = EditCommentForm(initial={"body": comment.body})
@@ -174,7 +163,7 @@ def _to_comment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     if comment is None:
         raise Http404("No such comment.")
     comment.post = post_obj
-    return HttpResponseRedirect(comment_url(comment))
+    return HttpResponseRedirect(comment_url(comment, request))
 
 
 @never_cache

@@ -59,7 +59,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _reportable(pk)
     if comment is None:
         return render(request, "moderation/report.html", {"missing": NOT_REPORTABLE}, status=404)
-    context: dict[str, object] = {"comment": comment, "back": comment_url(comment)}
+    context: dict[str, object] = {"comment": comment, "back": comment_url(comment, request)}
     if request.method != "POST":
         context["form"] = ReportForm()
         return render(request, "moderation/report.html", context)

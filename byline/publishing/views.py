@@ -32,13 +32,17 @@ MONTHS = [
 ]  # fmt: skip
 
 
-def listing_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def listing_page(
+    view: Callable[..., HttpResponse], *, paged: bool = True
+) -> Callable[..., HttpResponse]:
     """A page that lists posts (or a feed, the sitemap): GET/HEAD only, shared with strangers,
     cached until a post is saved or published, or the next scheduled post goes live. Pages that
     show comment counts also depend on the posts they list (``_render_list``)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # ``?page=`` is checked against the page shown in ``_render_list``.
+        pagecache.expect_params(request, page=request.GET.get("page") if paged else None)
         pagecache.depends_on(request, pagecache.LISTS)
         pagecache.valid_until(request, next_scheduled())
         return view(request, *args, **kwargs)
@@ -90,6 +94,8 @@ def _render_list(
     request: HttpRequest, queryset: QuerySet[Post], heading: str, **extra: Any
 ) -> HttpResponse:
     page = _paginate(request, queryset)
+    if request.GET.get("page", str(page.number)) != str(page.number):
+        pagecache.not_canonical(request)  # ?page=99 shows the last page; store only ?page=N
     # The page shows each listed post's comment count, so it depends on those posts; they are
     # declared before their rows are read (see core.pagecache), then read by id.
     first = (page.number - 1) * page.paginator.per_page

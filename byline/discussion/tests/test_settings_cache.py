@@ -36,8 +36,10 @@ def test_a_saved_change_is_seen_through_the_cache(backend, django_assert_num_que
     local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     with override_settings(CACHES={"default": local, "shared": shared}):
         caches["shared"].clear()
-        DiscussionSettings.current()  # fills the cache
+        DiscussionSettings.current()  # creates the row (a change of the site's token)
         forget_settings_reads()  # as at the start of the next request
+        DiscussionSettings.current()  # fills the cache
+        forget_settings_reads()
         with django_assert_num_queries(0):
             assert DiscussionSettings.current().hold_new_comments is False
         rules = DiscussionSettings.current()
@@ -46,8 +48,24 @@ def test_a_saved_change_is_seen_through_the_cache(backend, django_assert_num_que
         assert DiscussionSettings.current().hold_new_comments is True
         # Another process reads the shared cache, not this one's memory.
         forget_settings_reads()
-        assert caches["shared"].get(DiscussionSettings.CACHE_KEY).hold_new_comments is True
         with django_assert_num_queries(0):
             assert DiscussionSettings.current().hold_new_comments is True
         assert DiscussionSettings.objects.count() == 1
         caches["shared"].clear()
+
+
+@pytest.mark.django_db
+def test_a_copy_read_before_the_commit_is_never_used_after_it(django_capture_on_commit_callbacks):
+    from byline.core import pagecache
+
+    rules = DiscussionSettings.current()
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.hold_new_comments = True
+        rules.save()
+        # Another process, reading before the commit, stores the old row under the token of
+        # that moment.
+        token = pagecache.tokens([pagecache.SITE])[pagecache.SITE]
+        stale = DiscussionSettings(pk=1, hold_new_comments=False)
+        caches["shared"].set(f"{DiscussionSettings.CACHE_KEY}:{token}", stale)
+    forget_settings_reads()
+    assert DiscussionSettings.current().hold_new_comments is True
