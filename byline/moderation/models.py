@@ -31,16 +31,49 @@ class ModerationSettings(SiteSettings):
         "the timing check off.",
     )
     spam_threshold = models.FloatField(
-        default=0.9,
+        null=True,
+        blank=True,
+        default=None,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Spam score at or above which a comment is filed as spam (kept for review, "
-        "not shown). 1 turns this off.",
+        "not shown). Empty: chosen from your moderators' decisions to keep the share of good "
+        "comments filed as spam at the target below. 1 turns this off.",
     )
     abuse_threshold = models.FloatField(
-        default=0.5,
+        null=True,
+        blank=True,
+        default=None,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Abuse score at or above which a comment is held for review (after the nudge, "
-        "if on). 1 turns this off.",
+        "if on). Empty: chosen from your moderators' decisions to keep the share of good "
+        "comments held at the target below. 1 turns this off.",
+    )
+    spam_target = models.FloatField(
+        default=0.01,
+        validators=[MinValueValidator(0.001), MaxValueValidator(0.2)],
+        help_text="Share of good comments you accept being filed as spam when the spam "
+        "threshold is chosen automatically (0.01 = 1 in 100).",
+    )
+    abuse_target = models.FloatField(
+        default=0.02,
+        validators=[MinValueValidator(0.001), MaxValueValidator(0.2)],
+        help_text="Share of good comments you accept being held as abusive when the abuse "
+        "threshold is chosen automatically (0.02 = 2 in 100).",
+    )
+
+    class NewCommenters(models.TextChoices):
+        HOLD_ALL = "hold_all", "Hold all of them for review"
+        HOLD_UNLESS_CONFIDENT = (
+            "unless_confident",
+            "Hold them unless the classifiers are confident the comment is fine",
+        )
+
+    new_commenters = models.CharField(
+        max_length=20,
+        choices=NewCommenters.choices,
+        default=NewCommenters.HOLD_ALL,
+        help_text="First comments from guests whose email address is not verified and from "
+        "accounts below the trust threshold.",
     )
     nudge = models.BooleanField(
         default=True,
@@ -56,7 +89,7 @@ class ModerationSettings(SiteSettings):
         default=False, help_text="Publish a log of moderator removals and bans at /moderation-log/."
     )
 
-    CACHE_KEY = "moderation-settings:v2"
+    CACHE_KEY = "moderation-settings:v3"
 
     class Meta:
         verbose_name = verbose_name_plural = "moderation settings"
@@ -238,6 +271,9 @@ class TrainingLabel(models.Model):
     kind = models.CharField(max_length=10)  # spam, abuse
     positive = models.BooleanField()
     text = models.TextField(default="")
+    # What else the classifiers read, as it was when the comment was submitted: the name,
+    # website, email domain (never the address) and the commenter's history then.
+    signals = models.JSONField(default=dict, blank=True)
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

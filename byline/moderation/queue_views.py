@@ -33,7 +33,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from byline.accounts.models import User
 from byline.discussion.models import Comment, RemovalReason
-from byline.moderation import actions
+from byline.moderation import actions, calibration
 from byline.moderation.history import History, histories
 from byline.moderation.models import ModerationSettings
 
@@ -121,7 +121,8 @@ def _verdict(comment: Comment, rules: ModerationSettings) -> Verdict:
     data: Any = comment.moderation
     if not isinstance(data, dict) or not data.get("action"):
         return Verdict(recorded=False)
-    thresholds = {"spam": rules.spam_threshold, "abuse": rules.abuse_threshold}
+    # The thresholds the comment was judged by (older verdicts did not record them: today's).
+    thresholds = {**calibration.current_thresholds(), **(data.get("thresholds") or {})}
     features = data.get("features") or {}
     scores = []
     for kind, value in sorted((data.get("scores") or {}).items()):
