@@ -42,10 +42,20 @@ def _private_shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def _clear_caches() -> None:
+    from byline.moderation import scoring
+
+    scoring.forget()  # models and near-copy indexes this process built from rolled-back rows
     cache.clear()
     pagecache.clear()  # the shared cache (pages, settings) and this process's copy of pages
     memo.clear()
     forget_settings_reads()
+
+
+@pytest.fixture(autouse=True)
+def _learn_inline(settings: Any) -> None:
+    """Refit the classifiers right after a decision commits, not in a thread: a test's
+    transaction is never committed for another thread to see."""
+    settings.BYLINE_LEARN_IN_BACKGROUND = False
 
 
 @pytest.fixture(autouse=True)

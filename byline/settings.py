@@ -249,3 +249,6 @@ BYLINE_MAX_IMPORT_BYTES = env_int("BYLINE_MAX_IMPORT_BYTES", 2 * 1024**3, minimu
 BYLINE_LARGE_UPLOAD_PATHS = {"/admin/migration/importrun/upload/"}
 # Admin uploads import in a separate process; off runs them inside the request (tests, tiny sites).
 BYLINE_IMPORT_IN_BACKGROUND = env_bool("BYLINE_IMPORT_IN_BACKGROUND", True)
+# A moderator's decision refits the classifiers in a background thread of the process that took
+# it; off refits inside the request, after the decision commits (tests, scripts).
+BYLINE_LEARN_IN_BACKGROUND = env_bool("BYLINE_LEARN_IN_BACKGROUND", True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -124,10 +124,12 @@ def _placeholder(status: str) -> bool:
 def render(
     comment: Comment, post: Post, rules: DiscussionSettings, *, pending: bool = False
 ) -> str:
-    """The fragment for ``comment`` (whose ``user`` should be loaded) under ``post``."""
+    """The fragment for ``comment`` (whose ``user`` should be loaded) under ``post``.
+    ``pending``: for its writer's eyes only (held, or their own removed or spam comment, shown
+    as written), never stored."""
     context = {
         "c": comment,
-        "placeholder": _placeholder(comment.status),
+        "placeholder": _placeholder(comment.status) and not pending,
         "pending": pending,
         "post_url": post.get_absolute_url(),
         "comments_open": post.comments_open,
@@ -192,7 +194,8 @@ def ensure(rows: Sequence[ShownComment], post: Post, rules: DiscussionSettings) 
 
 
 def render_pending(pks: Iterable[int], post: Post, rules: DiscussionSettings) -> dict[int, str]:
-    """Fragments for the visitor's own comments awaiting moderation (never stored)."""
+    """Fragments for the visitor's own comments awaiting moderation, removed or filed as spam
+    (never stored)."""
     comments = Comment.objects.select_related("user").in_bulk(list(pks))
     return {pk: render(c, post, rules, pending=True) for pk, c in comments.items()}
 
@@ -208,10 +211,13 @@ def thread_chunks(
     *,
     last_number: int,
     editable: frozenset[int] | set[int] = frozenset(),
+    notes: Mapping[int, str] | None = None,
 ) -> list[str]:
     """The page's ``<ol class="comments">`` from the items' fragments, with the nesting markup
     and the visitor's own "Edit" links, as pieces to join. ``last_number``: the post's last
-    comment number (an old WordPress anchor is kept only where no comment of ours has it)."""
+    comment number (an old WordPress anchor is kept only where no comment of ours has it).
+    ``notes``: HTML for this visitor only, put at the end of their own comments (why one is
+    not public, their appeal)."""
     out = ['<ol class="comments">\n']
     append = out.append
     opening = [f'<li class="comment-item depth-{depth}">\n' for depth in range(12)]
@@ -234,6 +240,9 @@ def thread_chunks(
                 f'{head}<a class="edit" href="{link}">Edit<span class="visually-hidden">'
                 f" your comment</span></a>\n  {footer}{tail}"
             )
+        if notes and pk in notes:
+            head, end, tail = fragment.rpartition("</article>")
+            fragment = f"{head}{notes[pk]}{end}{tail}"
         append(fragment)
         append('\n<ol class="replies">\n' if item.has_children else "\n</li>\n")
         if item.closes:

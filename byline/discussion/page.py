@@ -17,12 +17,16 @@ from byline.discussion import fragments, pagination
 from byline.discussion.forms import CommentForm, stamp_for
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.ownership import owned_comment_ids
-from byline.discussion.services import edit_window_open
+from byline.discussion.services import can_edit_comment
 from byline.discussion.thread import Thread, ThreadPage
 from byline.publishing.models import Post
 
 PAGE_PARAM = "cpage"
 _FORM = memo.template_digest("discussion/form.html")
+# What a visitor sees of their own comments beyond what everyone sees: held ones, and removed
+# or spam ones as they wrote them (with why, and their appeal: ``moderation.appeals``).
+OWN_ONLY = [Comment.Status.PENDING, Comment.Status.REMOVED, Comment.Status.SPAM]
+_OWN_HIDDEN = frozenset({Comment.Status.REMOVED, Comment.Status.SPAM})
 
 
 def shown_to(post: Post, request: HttpRequest | None) -> Q:
@@ -34,11 +38,30 @@ def shown_to(post: Post, request: HttpRequest | None) -> Q:
     if request is not None and is_personal(request):
         user = request.user
         if user.is_authenticated:
-            shown |= Q(status=Comment.Status.PENDING, user_id=user.pk)
+            shown |= Q(status__in=OWN_ONLY, user_id=user.pk)
         owned = owned_comment_ids(request)
         if owned:
-            shown |= Q(status=Comment.Status.PENDING, pk__in=owned, user__isnull=True)
+            shown |= Q(status__in=OWN_ONLY, pk__in=owned, user__isnull=True)
     return shown & Q(post=post)
+
+
+def _is_own(user_id: int | None, pk: int, request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user_id is not None:
+        return bool(user_id == user.pk)
+    return user_id is None and pk in owned_comment_ids(request)
+
+
+def own_hidden(rows: list[fragments.ShownComment], request: HttpRequest | None) -> frozenset[int]:
+    """The visitor's own removed or spam comments among ``rows``: shown to them alone, as they
+    wrote them, never as a placeholder (and never pruned)."""
+    if request is None or not is_personal(request):
+        return frozenset()
+    return frozenset(
+        row.pk
+        for row in rows
+        if row.status in _OWN_HIDDEN and _is_own(row.user_id, row.pk, request)
+    )
 
 
 @dataclass
@@ -59,6 +82,13 @@ def is_shown(comment: Comment, request: HttpRequest | None) -> bool:
     comment's branch of the thread, loaded as this visitor may see it, shaped by ``Thread``."""
     if comment.status == Comment.Status.PUBLIC:
         return True
+    if (
+        comment.status in _OWN_HIDDEN
+        and request is not None
+        and is_personal(request)
+        and _is_own(comment.user_id, comment.pk, request)
+    ):
+        return True  # its writer sees it as they wrote it
     if comment.status == Comment.Status.PENDING:  # shown to its writer only
         if request is None:
             return False
@@ -88,11 +118,13 @@ def load_page(post: Post, request: HttpRequest | None, number: int) -> LoadedPag
         query = query.filter(path__lt=bounds.end)
     columns = (*fragments.SHOWN_COLUMNS, *fragments.NAME_COLUMNS)
     rows = [fragments.shown(values) for values in query.order_by("path").values_list(*columns)]
-    thread = Thread(rows)
+    own = own_hidden(rows, request)
+    thread = Thread(rows, keep=own)
     rules = DiscussionSettings.current()
     rows = [cast(fragments.ShownComment, item.comment) for item in thread.items]
-    shown = fragments.ensure(rows, post, rules)
-    pending = [item.comment.pk for item in thread.items if item.is_pending]
+    shown = fragments.ensure([row for row in rows if row.pk not in own], post, rules)
+    # Held comments, and the visitor's own removed or spam ones: rendered for them, not stored.
+    pending = [i.comment.pk for i in thread.items if i.is_pending or i.comment.pk in own]
     if pending:
         shown.update(fragments.render_pending(pending, post, rules))
     return LoadedPage(thread.page(bounds.number, bounds.count), shown)
@@ -125,6 +157,18 @@ def _public_comment(post: Post, pk: int | None) -> Comment | None:
     )
 
 
+def _standing_notes(request: HttpRequest, own: list[Comment]) -> dict[int, str]:
+    """For the visitor's own comments that are not public (or were appealed): why, and their
+    appeal — rendered for this visitor only, added when the page is assembled."""
+    from byline.moderation import appeals  # moderation builds on discussion, not the reverse
+
+    found = appeals.standings(own, appeals.commenter(request))
+    return {
+        pk: render_to_string("moderation/_standing.html", {"s": standing}, request)
+        for pk, standing in found.items()
+    }
+
+
 def discussion_context(
     request: HttpRequest, post: Post, form: CommentForm | None = None
 ) -> dict[str, Any]:
@@ -151,6 +195,7 @@ def discussion_context(
         replyto=str(reply_to.pk) if reply_to is not None and "replyto" in query else None,
     )
     editable: set[int] = set()
+    notes: dict[int, str] = {}
     if is_personal(request):
         owned = owned_comment_ids(request)
         mine = [
@@ -159,11 +204,21 @@ def discussion_context(
             if (user is not None and c.user_id == user.pk) or (c.user_id is None and c.pk in owned)
         ]
         if mine:
-            for comment in Comment.objects.filter(pk__in=mine).only("pk", "created_at"):
-                if edit_window_open(comment):
+            own = list(
+                Comment.objects.filter(pk__in=mine)
+                .select_related("appeal")
+                .defer("body", "body_html", "html", "user_agent")
+            )
+            for comment in own:
+                if can_edit_comment(comment, user=user, owned_ids=owned):
                     editable.add(comment.pk)
+            notes = _standing_notes(request, own)
     chunks = fragments.thread_chunks(
-        page.items, loaded.html, last_number=post.last_comment_number, editable=editable
+        page.items,
+        loaded.html,
+        last_number=post.last_comment_number,
+        editable=editable,
+        notes=notes,
     )
     form_html = ""
     if not is_personal(request) and not form.is_bound:

@@ -80,27 +80,30 @@ class Thread:
     page form a forest of their own. Placeholders (removed comments) are kept only where they
     still have a visible reply under them, so the replies keep their context and an empty
     removed branch disappears. A row whose parent is not in the list (hidden since) starts a
-    thread of its own, so the markup always nests properly.
+    thread of its own, so the markup always nests properly. ``keep``: removed or spam rows
+    shown as they are (a visitor's own, see ``discussion.page``), never pruned.
     """
 
-    def __init__(self, rows: Sequence[ThreadRow]) -> None:
+    def __init__(self, rows: Sequence[ThreadRow], keep: frozenset[int] = frozenset()) -> None:
         self.items: list[ThreadItem] = []
-        self._shape(self._prune(rows))
+        self._shape(self._prune(rows, keep))
 
     @staticmethod
-    def _prune(rows: Sequence[ThreadRow]) -> list[ThreadRow]:
+    def _prune(rows: Sequence[ThreadRow], keep: frozenset[int] = frozenset()) -> list[ThreadRow]:
         """Drop placeholders with nothing visible below them."""
         keep_ids: set[int] = set()
         parent_of = {row.pk: row.parent_id for row in rows}
         for row in rows:
-            if row.status not in _PLACEHOLDER_STATUSES:
+            if row.status not in _PLACEHOLDER_STATUSES or row.pk in keep:
                 # Mark every ancestor as worth keeping.
                 ancestor = row.parent_id
                 while ancestor is not None and ancestor not in keep_ids:
                     keep_ids.add(ancestor)
                     ancestor = parent_of.get(ancestor)
         return [
-            row for row in rows if row.status not in _PLACEHOLDER_STATUSES or row.pk in keep_ids
+            row
+            for row in rows
+            if row.status not in _PLACEHOLDER_STATUSES or row.pk in keep_ids or row.pk in keep
         ]
 
     def _shape(self, rows: list[ThreadRow]) -> None:

@@ -20,7 +20,7 @@ from byline.discussion import services
 from byline.discussion.models import Comment, RemovalReason
 from byline.moderation import learning
 from byline.moderation.audit import comment_state, record
-from byline.moderation.models import AuditEntry, Ban, ModerationSettings, Report
+from byline.moderation.models import Appeal, AuditEntry, Ban, ModerationSettings, Report
 from byline.moderation.ratelimits import COMMENT_REPORT, hit
 
 
@@ -37,8 +37,8 @@ def _decide(
     labels: Iterable[tuple[str, bool]] = (),
     note: str = "",
 ) -> Comment:
-    """One moderator decision: the change, closing the comment's reports, the training labels
-    and the audit row (the caller's transaction holds them together)."""
+    """One moderator decision: the change, closing the comment's reports, the training labels,
+    the audit row and answering an open appeal (the caller's transaction holds them together)."""
     require_moderator(by)
     # Lock and re-read: the caller's copy may be stale (another moderator acted meanwhile),
     # and the audit's "before" must be what the change actually changed.
@@ -53,6 +53,10 @@ def _decide(
     record(
         action, actor=by, comment=comment, reason=note, before=before, after=comment_state(comment)
     )
+    # An appealed comment: this decision answers the commenter's appeal too (see appeals.py).
+    from byline.moderation import appeals
+
+    appeals.settle(comment, by=by, action=action)
     return comment
 
 
@@ -322,6 +326,10 @@ def purge_spam(*, older_than_days: int | None = None, now: datetime | None = Non
     cutoff = (now or timezone.now()) - timedelta(days=days)
     doomed = Comment.objects.filter(status=Comment.Status.SPAM, created_at__lt=cutoff).filter(
         children__isnull=True
+    )
+    # Spam whose writer asked for another look waits for a moderator's answer.
+    doomed = doomed.exclude(
+        pk__in=Appeal.objects.filter(decided_at__isnull=True).values("comment_id")
     )
     ids = list(doomed.values_list("pk", flat=True))
     # Another comment may name a purged one as ``in_reply_to`` (past the depth cap); it keeps

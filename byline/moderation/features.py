@@ -24,6 +24,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 #: Only this many characters of a comment are read; the rest cannot change a score.
@@ -176,6 +177,7 @@ def _domain(url: str) -> str:
     return ".".join(labels[-2:])[:40]
 
 
+@lru_cache(maxsize=32)
 def extract(text: str, config: FeatureConfig) -> tuple[list[str], list[str], list[float]]:
     """Features of ``text``: (feature names, the word each came from, the value of each).
 
@@ -183,6 +185,9 @@ def extract(text: str, config: FeatureConfig) -> tuple[list[str], list[str], lis
     ``c:`` character n-grams) share the value ``1/sqrt(count)`` so long comments do not win by
     sheer length; the few meta signals (``m:``, ``d:`` link domains) count 1 each, so one link
     is not drowned out by a paragraph.
+
+    Remembered for the last few texts (the spam model and a site's layer read the same body
+    with the same configuration); callers must not change the lists.
     """
     tokens, meta = tokenize(text)
     seen: dict[str, str] = {}
@@ -233,6 +238,7 @@ def extract(text: str, config: FeatureConfig) -> tuple[list[str], list[str], lis
     return names, [seen[n] for n in names], values
 
 
+@lru_cache(maxsize=1 << 17)
 def feature_hash(name: str) -> int:
     """Stable 32-bit id of a feature name (CRC-32: the same in every process and on every OS)."""
     return zlib.crc32(name.encode("utf-8"))

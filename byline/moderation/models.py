@@ -212,6 +212,8 @@ class AuditEntry(models.Model):
         DISMISS = "dismiss", "Dismissed reports"
         PURGE = "purge", "Purged old spam"
         RETRAIN = "retrain", "Retrained a classifier"
+        APPEAL = "appeal", "Commenter asked for another look"
+        APPEAL_DECIDED = "reviewed", "Decided an appeal"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -289,3 +291,54 @@ class TrainingLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}={'yes' if self.positive else 'no'} for comment {self.comment_id}"
+
+
+class Appeal(models.Model):
+    """A commenter's request for another look at their held, spam or removed comment.
+
+    One per comment, ever (the unique one-to-one link): asking changes nothing about the
+    comment itself; a moderator's decision (``byline.moderation.appeals``) restores it or keeps
+    it as it was, and the commenter sees that decision on their own view of the comment."""
+
+    class Outcome(models.TextChoices):
+        RESTORED = "restored", "Restored"
+        KEPT = "kept", "Decision kept"
+
+    comment = models.OneToOneField(
+        "discussion.Comment", on_delete=models.CASCADE, related_name="appeal"
+    )
+    note = models.CharField(max_length=500)
+    # What the commenter saw when they asked: the comment's status and the reason shown to them.
+    status_when_asked = models.CharField(max_length=10)
+    reason_shown = models.CharField(max_length=300, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        state = self.get_outcome_display() if self.decided_at else "open"
+        return f"Appeal on comment {self.comment_id} ({state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None
+
+    @property
+    def asked_while(self) -> str:
+        """The comment's state when the commenter asked, in words."""
+        return {
+            "pending": "held for review",
+            "spam": "filed as spam",
+            "removed": "removed",
+        }.get(self.status_when_asked, self.status_when_asked)

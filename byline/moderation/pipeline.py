@@ -77,6 +77,11 @@ class Verdict:
     findings: list[Finding] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
     features: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # The thresholds the scores were judged by, and the commenter's record the classifiers
+    # read (a training label made from this comment later reads the record as it was now).
+    thresholds: dict[str, float] = field(default_factory=dict)
+    record: dict[str, Any] = field(default_factory=dict)
+    scored: list[Any] | None = field(default=None, repr=False, compare=False)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -100,6 +105,8 @@ class Verdict:
             "phase": self.phase,
             "findings": [f.__dict__ for f in self.findings],
             "scores": self.scores,
+            "thresholds": self.thresholds,
+            "record": self.record,
             "features": {k: [[w, round(s, 3)] for w, s in v] for k, v in self.features.items()},
         }
 
@@ -318,16 +325,47 @@ def trust(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
         # A typed name or email proves nothing: anyone can type them. Only a browser that
         # followed the verification link for this address counts.
         approved, who = 0, "a guest whose email address is not verified in this browser"
-    if approved < rules.trust_threshold:
-        verdict.add(
-            Finding(
-                "trust",
-                HOLD,
-                "new_commenter",
-                f"First comments from {who} are checked ({approved} approved so far, "
-                f"{rules.trust_threshold} needed).",
+    if approved >= rules.trust_threshold:
+        return
+    if rules.new_commenters == ModerationSettings.NewCommenters.HOLD_UNLESS_CONFIDENT:
+        from byline.moderation.calibration import confident_below
+
+        scored = _scored(ctx, verdict)
+        if all(s.score < confident_below(s.kind) for s in scored):
+            verdict.add(
+                Finding(
+                    "trust",
+                    APPROVE,
+                    "new_commenter_confident",
+                    f"First comments from {who} are checked unless the classifiers are "
+                    "confident they are fine, and they are ("
+                    + ", ".join(f"{s.kind} {s.score:.2f}" for s in scored)
+                    + ").",
+                )
             )
+            return
+    verdict.add(
+        Finding(
+            "trust",
+            HOLD,
+            "new_commenter",
+            f"First comments from {who} are checked ({approved} approved so far, "
+            f"{rules.trust_threshold} needed).",
         )
+    )
+
+
+def _scored(ctx: Context, verdict: Verdict) -> list[Any]:
+    """The classifiers' opinions of this submission, computed once per run."""
+    if verdict.scored is None:
+        from dataclasses import asdict
+
+        from byline.moderation.scoring import inputs_for_context, score_inputs
+
+        inputs = inputs_for_context(ctx)
+        verdict.record = asdict(inputs.record)
+        verdict.scored = list(score_inputs(inputs))
+    return verdict.scored
 
 
 def _over(score: float, threshold: float) -> bool:
@@ -336,17 +374,20 @@ def _over(score: float, threshold: float) -> bool:
 
 
 def classifiers(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
-    from byline.moderation.scoring import score_comment
+    from byline.moderation.calibration import current_thresholds
 
-    for kind, score, features in score_comment(ctx.body):
+    thresholds = current_thresholds(rules)
+    verdict.thresholds = {k: round(v, 4) for k, v in thresholds.items()}
+    for scored in _scored(ctx, verdict):
+        kind, score, features = scored.kind, scored.score, scored.features
         verdict.scores[kind] = round(score, 4)
         verdict.features[kind] = features
         words = ", ".join(f"“{w}”" for w, s in features if s > 0)[:200]
-        if kind == "spam" and _over(score, rules.spam_threshold):
+        if kind == "spam" and _over(score, thresholds["spam"]):
             verdict.add(
                 Finding("classifiers", SPAM, "spam_score", f"Spam score {score:.2f} ({words}).")
             )
-        elif kind == "abuse" and _over(score, rules.abuse_threshold):
+        elif kind == "abuse" and _over(score, thresholds["abuse"]):
             if rules.nudge and not ctx.nudge_acknowledged and ctx.form_stamp is not None:
                 verdict.add(
                     Finding(

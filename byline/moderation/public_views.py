@@ -1,4 +1,5 @@
-"""Moderation pages open to readers: reporting a comment, and the optional public log.
+"""Moderation pages open to readers: reporting a comment, asking for another look at your own
+(``appeals``), and the optional public log.
 
 The post page is shared between strangers through caches and carries no CSRF token, so its
 "Report" control is a plain link to the report page here, which is personal and never cached.
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -28,7 +30,7 @@ from byline.core.clientip import client_ip
 from byline.core.csrf import csrf_failed
 from byline.discussion.models import Comment, RemovalReason
 from byline.discussion.views import comment_url
-from byline.moderation import actions
+from byline.moderation import actions, appeals
 from byline.moderation.forms import ReportForm
 from byline.moderation.models import AuditEntry, ModerationSettings
 from byline.moderation.ratelimits import RateLimited
@@ -201,7 +203,59 @@ def public_log(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/public_log.html", {"page": page, "rows": rows})
 
 
+# -- appeals: a commenter's own view of their held, spam or removed comment ----------------------
+
+
+# CSRF is checked by hand, like the report form: a stale token shows the note again with a
+# fresh token instead of a bare 403 that loses it.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author's view of their comment: why it is not public, and "Ask for another look".
+    Anyone else gets the same 404 as for a comment that does not exist."""
+    who = appeals.commenter(request)
+    comment = Comment.objects.select_related("post", "user").filter(pk=pk).first()
+    if comment is None or not appeals.is_author(comment, who):
+        missing = {"missing": appeals.NOT_YOURS}
+        return render(request, "moderation/appeal.html", missing, status=404)
+    back = comment_url(comment, request)
+    context: dict[str, Any] = {
+        "comment": comment,
+        "s": appeals.standing(comment, who),
+        "back": back,
+    }
+    if request.method != "POST":
+        return render(request, "moderation/appeal.html", context)
+    note = request.POST.get("note", "")
+    context["note"] = note
+    if csrf_failed(request):
+        get_token(request)
+        context["errors"] = [
+            "We could not confirm this came from this page (it may have been open a long time). "
+            "Nothing was sent: check your note and press “Ask for another look” again."
+        ]
+        return render(request, "moderation/appeal.html", context, status=403)
+    try:
+        appeals.appeal(comment, note, who=who)
+    except RateLimited as exc:
+        context["errors"] = [str(exc)]
+        response = render(request, "moderation/appeal.html", context, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except ValidationError as exc:
+        comment.refresh_from_db()
+        context["s"] = appeals.standing(comment, who)
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+        context["note_errors"] = errors.get("note", [])
+        context["errors"] = [m for m in exc.messages if m not in context["note_errors"]]
+        return render(request, "moderation/appeal.html", context, status=400)
+    # Back to the comment in its thread, which now says a moderator will look again.
+    return HttpResponseRedirect(back if comment.post.is_live else request.path, status=303)
+
+
 urlpatterns: list[URLPattern] = [
     path("comments/<int:pk>/report/", report, name="report"),
+    path("comments/<int:pk>/appeal/", appeal, name="appeal"),
     path("moderation-log/", public_log, name="public-log"),
 ]

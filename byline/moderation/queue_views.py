@@ -6,6 +6,7 @@ view here checks permissions itself):
 * ``GET  /moderation/?tab=pending|reported|spam|approved&page=N`` (``queue``)
 * ``POST /moderation/comments/<pk>/<action>/`` (``act``): approve, spam, remove, ban, dismiss
 * ``POST /moderation/bulk/`` (``bulk``): one action for every ticked comment
+* ``POST /moderation/appeals/<pk>/restore|keep/`` (``decide``): answer a commenter's appeal
 
 Every change goes through ``byline.moderation.actions`` (which writes the audit log and the
 training labels). Without JavaScript a POST answers with a 303 back to the same tab and page
@@ -24,7 +25,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -33,9 +34,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from byline.accounts.models import User
 from byline.discussion.models import Comment, RemovalReason
-from byline.moderation import actions, calibration
+from byline.moderation import actions, appeals, calibration
 from byline.moderation.history import History, histories
-from byline.moderation.models import ModerationSettings
+from byline.moderation.models import Appeal, ModerationSettings
 
 PER_PAGE = 50
 # "Recently approved" is every comment made public in this many days, newest first: whether a
@@ -48,6 +49,7 @@ TABS: dict[str, str] = {
     "reported": "Reported",
     "spam": "Spam",
     "approved": "Recently approved",
+    "appeals": "Appeals",
 }
 # The buttons each tab offers. The ``act`` route itself accepts every action on any comment
 # (the services decide what a change means); this only keeps the page uncluttered.
@@ -56,6 +58,8 @@ TAB_ACTIONS: dict[str, tuple[str, ...]] = {
     "reported": ("dismiss", "approve", "spam", "remove", "ban"),
     "spam": ("approve", "remove", "ban"),
     "approved": ("spam", "remove", "ban"),
+    # Restore approves (``a``); keep answers the appeal and changes nothing (``d``).
+    "appeals": ("restore", "keep"),
 }
 ACTIONS = ("approve", "spam", "remove", "ban", "dismiss")
 BAN_LENGTHS: list[tuple[str, str]] = [
@@ -157,17 +161,29 @@ def _verdict(comment: Comment, rules: ModerationSettings) -> Verdict:
 
 def _tab_comments(tab: str) -> QuerySet[Comment]:
     """The comments a tab lists, in the order it lists them."""
+    # Every tab shows a commenter's appeal (``c.appeal``): a decision anywhere answers it.
     base = Comment.objects.select_related(
-        "post", "user", "in_reply_to", "in_reply_to__user", "parent", "parent__user"
+        "post", "user", "in_reply_to", "in_reply_to__user", "parent", "parent__user", "appeal"
     )
     if tab == "reported":
         # Most open reports first; among equals, the longest-waiting first.
         return (
             actions.reported_comments()
             .select_related(
-                "post", "user", "in_reply_to", "in_reply_to__user", "parent", "parent__user"
+                "post",
+                "user",
+                "in_reply_to",
+                "in_reply_to__user",
+                "parent",
+                "parent__user",
+                "appeal",
             )
             .order_by("-open_reports", "created_at", "pk")
+        )
+    if tab == "appeals":
+        # Open appeals, the longest-waiting first.
+        return base.filter(appeal__isnull=False, appeal__decided_at__isnull=True).order_by(
+            "appeal__created_at", "pk"
         )
     if tab == "spam":
         # Newest first: spam is reviewed for false positives while the writer still cares.
@@ -181,9 +197,23 @@ def _tab_comments(tab: str) -> QuerySet[Comment]:
     return base.filter(status=Comment.Status.PENDING).order_by("created_at", "pk")
 
 
+# The tabs that list comments by status alone, counted together (one pass over the comments).
+_STATUS_TABS = ("pending", "spam", "approved")
+
+
 def tab_counts() -> dict[str, int]:
-    """How many comments each tab lists (one query per tab)."""
-    return {tab: _tab_comments(tab).order_by().count() for tab in TABS}
+    """How many comments each tab lists: one query for the status tabs, one each for the
+    reported and appeals tabs."""
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    counts: dict[str, int] = Comment.objects.aggregate(
+        pending=Count("pk", filter=Q(status=Comment.Status.PENDING)),
+        spam=Count("pk", filter=Q(status=Comment.Status.SPAM)),
+        approved=Count("pk", filter=Q(status=Comment.Status.PUBLIC, published_at__gte=since)),
+    )
+    for tab in TABS:
+        if tab not in _STATUS_TABS:
+            counts[tab] = _tab_comments(tab).order_by().count()
+    return {tab: counts[tab] for tab in TABS}
 
 
 def _tab(value: str | None) -> str:
@@ -423,8 +453,63 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_back_to_queue(request), status=303)
 
 
+DECISIONS = ("restore", "keep")
+
+
+@require_POST
+def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    """Answer a commenter's appeal: restore the comment (approved, so the classifiers learn) or
+    keep the decision, with a note the commenter sees."""
+    comment = None
+    try:
+        if decision not in DECISIONS:
+            raise BadInput(f"“{decision}” is not an answer to an appeal. Use restore or keep.")
+        found = Appeal.objects.filter(pk=pk).first()
+        if found is None:
+            raise BadInput(f"There is no appeal with id {pk}; its comment may be purged.", 404)
+        comment = (
+            Comment.objects.select_related("post", "user", "in_reply_to", "parent", "appeal")
+            .filter(pk=found.comment_id)
+            .first()
+        )
+        assert isinstance(request.user, User)
+        try:
+            answered = appeals.decide_appeal(
+                found,
+                by=request.user,
+                uphold=decision == "keep",
+                note=request.POST.get("note", ""),
+            )
+        except ValidationError as exc:
+            raise BadInput(" ".join(exc.messages)) from None
+    except BadInput as error:
+        return _problem(request, error, comment)
+    comment = Comment.objects.select_related("post", "user").get(pk=answered.comment_id)
+    if decision == "restore":
+        message = f"Restored {_who(comment)} on appeal; it is number {comment.number}."
+    else:
+        message = (
+            f"Kept the decision on {_who(comment)} ({comment.get_status_display().lower()}); "
+            "the commenter will see that a moderator looked again."
+        )
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": True,
+                "message": message,
+                "action": decision,
+                "status": comment.status,
+                "status_label": comment.get_status_display(),
+                "number": comment.number,
+            }
+        )
+    messages.success(request, message)
+    return HttpResponseRedirect(_back_to_queue(request), status=303)
+
+
 urlpatterns: list[URLPattern] = [
     path("", queue, name="queue"),
     path("comments/<int:pk>/<str:action>/", act, name="act"),
     path("bulk/", bulk, name="bulk"),
+    path("appeals/<int:pk>/<str:decision>/", decide, name="decide-appeal"),
 ]

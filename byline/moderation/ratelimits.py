@@ -48,7 +48,15 @@ COMMENT_REPORT = RateLimitedAction(
     per_account=Limit(20, 3600),
     message="You have sent many reports in a short time. Please wait a little",
 )
-REGISTRY = {action.name: action for action in (COMMENT_POST, COMMENT_REPORT)}
+# Asking for another look: once per comment anyway; this stops one person (or a bot with many
+# spam comments) filling the appeals queue.
+COMMENT_APPEAL = RateLimitedAction(
+    "comment_appeal",
+    per_ip=Limit(5, 3600),
+    per_account=Limit(5, 3600),
+    message="You have asked for several reviews in a short time. Please wait a little",
+)
+REGISTRY = {action.name: action for action in (COMMENT_POST, COMMENT_REPORT, COMMENT_APPEAL)}
 
 
 class RateLimited(Exception):

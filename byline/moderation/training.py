@@ -18,9 +18,9 @@ the committed weights, the command's report and the bench all describe the same 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .classifier import TextClassifier
 from .datasets import Example, load_davidson, load_hatecheck, load_wikipedia, load_youtube, split
@@ -237,7 +237,18 @@ def train(kind: str, root: Path, seed: int = SEED) -> TextClassifier:
     return model
 
 
-def evaluate(model: TextClassifier, root: Path, seed: int = SEED) -> dict[str, dict[str, float]]:
+class Scorer(Protocol):
+    """What :func:`evaluate` needs of a model: a shipped text model or a site's model."""
+
+    kind: str
+
+    @property
+    def threshold(self) -> float: ...
+
+    def score_many(self, texts: Iterable[str]) -> list[float]: ...
+
+
+def evaluate(model: Scorer, root: Path, seed: int = SEED) -> dict[str, dict[str, float]]:
     """Held-out reports for a model of either kind (at its own threshold and at 0.5 / 0.8 / 0.9)."""
     out: dict[str, dict[str, float]] = {}
 

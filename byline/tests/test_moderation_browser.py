@@ -36,6 +36,9 @@ def _quick_timing_check(db: None) -> None:
     # The default is 3 seconds; 1 keeps the bot-timing check on without a slow test.
     rules = ModerationSettings.current()
     rules.min_seconds_to_submit = 1
+    # A site that chose to hold at 0.5 (the shipped default is 0.6): the hostile comments
+    # below, padded with a long word for the phone layout, then meet the nudge every time.
+    rules.abuse_threshold = 0.5
     rules.save()
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from byline.discussion.models import Comment
-from byline.moderation import actions, learning
+from byline.moderation import actions, learning, scoring
 from byline.moderation.models import AuditEntry, Ban, ClassifierVersion, Report, TrainingLabel
 from byline.moderation.ratelimits import RateLimited
 from byline.moderation.scoring import current_model
@@ -224,14 +224,15 @@ def test_a_decision_is_learned_after_commit_into_a_new_version(
     post, add_comment, hold_comments, moderator, django_capture_on_commit_callbacks
 ):
     comment = add_comment(post, "Win free crypto now, click my profile link!!!")
-    before = current_model("spam").score(comment.body)
+    inputs = scoring.inputs_for_comment(comment)
+    before = current_model("spam").score(inputs)
     with django_capture_on_commit_callbacks(execute=True):
         actions.mark_spam(comment, by=moderator)
     version = ClassifierVersion.objects.get(kind="spam")
     assert version.version == 1 and version.decisions == 1
-    assert current_model("spam").score(comment.body) > before
+    assert current_model("spam").score(inputs) > before
     report = learning.report("spam")
-    assert report["decisions"] == 1 and report["source"] == "learned on this site"
+    assert report["decisions"] == 1 and report["source"] == "refit on this site's decisions"
 
 
 def test_the_audit_before_state_is_the_locked_one_not_a_stale_copy(held, moderator):

@@ -117,7 +117,8 @@ def test_report_with_no_versions_names_the_shipped_weights(db):
     for kind in ("spam", "abuse"):
         assert f"{kind} classifier" in out
     assert out.count("0 (shipped starting weights)") == 2
-    assert "decisions learned:  0" in out and "accuracy –" in out
+    assert "decisions learned:  0" in out and "right before learning –" in out
+    assert "acts at score:      0.950 (the shipped default, until 30" in out
     # No data sets (CI, an installed site): a note, not a failure.
     assert "No data sets at /nonexistent/datasets" in err
 
@@ -128,9 +129,10 @@ def test_report_after_moderator_decisions(
     decide(post, add_comment, moderator, django_capture_on_commit_callbacks, DECISIONS)
     out, _ = run("classifiers", "report")
     spam_part = out.split("abuse classifier")[0]
-    assert "learned on this site" in spam_part
+    assert "refit on this site's decisions" in spam_part
     assert "decisions learned:  4" in spam_part and "training labels:    4" in spam_part
-    assert "accuracy –" not in spam_part.split("overall:")[1]
+    assert "(out-of-fold, 2 positive and 2 negative decisions)" in spam_part
+    assert "right before learning –" not in spam_part
     # Approvals teach the abuse classifier too (two of them here).
     assert "decisions learned:  2" in out.split("abuse classifier")[1]
 
@@ -141,7 +143,7 @@ def test_retrain_stores_a_new_version_and_audits_it(
     decide(post, add_comment, moderator, django_capture_on_commit_callbacks, DECISIONS)
     newest = ClassifierVersion.objects.filter(kind="spam").order_by("-version").first()
     out, _ = run("classifiers", "retrain", "--kind", "spam")
-    assert f"version {newest.version + 1}" in out and "before" in out and "after" in out
+    assert f"refit on 4 labels → version {newest.version + 1}; acts at" in out
     version = ClassifierVersion.objects.filter(kind="spam").order_by("-version").first()
     assert version.version == newest.version + 1 and version.decisions == 4
     entry = AuditEntry.objects.get(action=AuditEntry.Action.RETRAIN)
@@ -155,7 +157,7 @@ def test_retrain_from_nothing_still_stores_a_version(db):
     out, _ = run("classifiers", "retrain")
     assert ClassifierVersion.objects.filter(version=1).count() == 2
     assert AuditEntry.objects.filter(action=AuditEntry.Action.RETRAIN).count() == 2
-    assert "retrained on 0 labels" in out
+    assert "refit on 0 labels" in out
 
 
 def test_reset_needs_yes_then_goes_back_to_the_shipped_weights(

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from byline.discussion.models import Comment
-from byline.moderation import actions, learning
-from byline.moderation.models import AuditEntry, ClassifierVersion, TrainingLabel
+from byline.moderation import actions, calibration, learning, scoring
+from byline.moderation.inputs import Inputs
+from byline.moderation.models import (
+    AuditEntry,
+    ClassifierVersion,
+    ModerationSettings,
+    TrainingLabel,
+)
 from byline.moderation.scoring import current_model
 
 pytestmark = pytest.mark.django_db
@@ -27,25 +33,52 @@ def _decide(post, add_comment, moderator, n: int, capture) -> None:
             actions.approve(ham, by=moderator)
 
 
-def test_a_few_dozen_decisions_change_the_report_and_the_scores(
+def test_decisions_refit_the_model_and_move_what_crosses_the_threshold(
     post, add_comment, moderator, django_capture_on_commit_callbacks
 ):
-    probe = SPAMMY.format(i=999)
+    probe = Inputs(body=SPAMMY.format(i=999).replace("Quay", "Pier"))
     start = current_model("spam").score(probe)
+    assert start < calibration.SHIPPED["spam"]  # the shipped weights let it through
     assert learning.report("spam")["source"] == "shipped starting weights"
-    _decide(post, add_comment, moderator, 20, django_capture_on_commit_callbacks)
+    _decide(post, add_comment, moderator, 30, django_capture_on_commit_callbacks)
     report = learning.report("spam")
-    assert report["decisions"] == 40 and report["labels"] == 40
-    assert report["version"] == 40  # one version per decision, learned after each commit
-    assert current_model("spam").score(probe) > max(start, 0.5)
-    # The later decisions were predicted better than the first ones.
-    recent = report["recent_accuracy"]
-    assert recent is not None and report["accuracy"] is not None
-    assert recent >= report["accuracy"]
+    assert report["decisions"] == 60 and report["labels"] == 60
+    assert report["positives"] == 30 and report["negatives"] == 30
+    assert report["threshold"] != calibration.SHIPPED["spam"]  # chosen from the approvals
+    # Refit over all labels after each decision; only the newest few versions are kept.
     assert ClassifierVersion.objects.filter(kind="spam").count() == learning.KEEP_VERSIONS
+    score = current_model("spam").score(probe)
+    chosen = ClassifierVersion.objects.filter(kind="spam").latest("version").metrics
+    assert score >= chosen["chosen_threshold"] and score > start
+    # Ordinary talk about the same ferry stays below it.
+    ham = Inputs(body="The ferry passes are dearer this year; I paid 30 more for mine.")
+    assert current_model("spam").score(ham) < calibration.current_thresholds()["spam"]
+    # Each label kept the score it had before it was learned and the threshold then in force.
+    assert report["recent_count"] == learning.RECENT
+    assert report["recent_accuracy"] is not None and report["recent_accuracy"] > 0.5
+    last = TrainingLabel.objects.filter(kind="spam").latest("pk")
+    assert last.signals["heldout"] >= last.signals["threshold"] or not last.positive
 
 
-def test_retraining_replays_the_current_labels_and_is_audited(
+def test_a_label_keeps_what_the_classifiers_read_but_never_the_address(
+    post, add_comment, moderator, django_capture_on_commit_callbacks
+):
+    comment = add_comment(post, "Thanks, bookmarked!", name="Best CBD Gummies UK")
+    Comment.objects.filter(pk=comment.pk).update(
+        author_email="sales@gummies-direct.shop", author_url="https://gummies-direct.shop/uk/"
+    )
+    comment.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.mark_spam(comment, by=moderator)
+    label = TrainingLabel.objects.get(kind="spam")
+    assert label.signals["name"] == "Best CBD Gummies UK"
+    assert label.signals["website"] == "https://gummies-direct.shop/uk/"
+    assert label.signals["email_domain"] == "gummies-direct.shop"
+    assert "sales@" not in str(label.signals)
+    assert 0.0 <= label.signals["heldout"] <= 1.0
+
+
+def test_retraining_refits_on_the_current_labels_and_is_audited(
     post, add_comment, moderator, django_capture_on_commit_callbacks
 ):
     _decide(post, add_comment, moderator, 5, django_capture_on_commit_callbacks)
@@ -56,50 +89,42 @@ def test_retraining_replays_the_current_labels_and_is_audited(
         actions.approve(changed, by=moderator)
     assert TrainingLabel.objects.get(comment=changed, kind="spam").positive is False
     version = learning.retrain("spam", by=moderator)
-    assert version.metrics["seen"] == TrainingLabel.objects.filter(kind="spam").count() == 10
+    assert version.decisions == TrainingLabel.objects.filter(kind="spam").count() == 10
+    assert version.metrics["positives"] == 4 and version.metrics["negatives"] == 6
     entry = AuditEntry.objects.get(action=AuditEntry.Action.RETRAIN)
     assert entry.actor == moderator and entry.after["version"] == version.version
 
 
-def test_a_second_process_storing_the_same_version_is_not_an_error(
-    post, add_comment, moderator, django_capture_on_commit_callbacks
+def test_two_refits_storing_the_same_version_number_is_not_an_error(
+    post, add_comment, moderator, monkeypatch
 ):
     comment = add_comment(post, "Cheap passes, message me")
-    actions.mark_spam(comment, by=moderator)  # label recorded, not yet learned
-    first = learning.learn_new_labels("spam")
+    actions.mark_spam(comment, by=moderator)  # label recorded; no commit, so no refit yet
+    first = learning.refit("spam")
     assert first is not None and first.version == 1
-    assert learning.learn_new_labels("spam") is None  # nothing new
+    # Another process took number 2 between this refit's read and its write.
+    real_filter = ClassifierVersion.objects.filter
+    ClassifierVersion.objects.create(kind="spam", version=2, data=first.data, decisions=1)
+    monkeypatch.setattr(
+        ClassifierVersion.objects,
+        "filter",
+        lambda *a, **kw: real_filter(*a, **kw).filter(version__lte=1),
+    )
+    assert learning.refit("spam") is None
 
 
-def test_the_classifier_page_shows_the_report_and_retrains_on_post(
+def test_the_classifier_page_shows_threshold_and_estimate_and_refits_on_post(
     post, add_comment, moderator, moderator_client, django_capture_on_commit_callbacks
 ):
     _decide(post, add_comment, moderator, 3, django_capture_on_commit_callbacks)
     page = moderator_client.get("/moderation/classifiers/").content.decode()
-    assert "Decisions learned" in page and "6 (labels on record: 6)" in page
+    assert "Decisions learned" in page and "6 (labels on record: 6" in page
+    assert "Acts at score" in page and "the shipped default, until 30" in page
+    assert "guessed right before they were learned" in page
     assert moderator_client.get("/moderation/classifiers/retrain/").status_code == 405
     response = moderator_client.post("/moderation/classifiers/retrain/")
     assert response.status_code == 303
     assert AuditEntry.objects.filter(action=AuditEntry.Action.RETRAIN).count() == 2
-
-
-def test_a_label_that_commits_after_a_newer_one_is_still_learned(post, add_comment, moderator):
-    # On PostgreSQL ids are handed out at insert, commits may come in another order: learning
-    # goes by "not learned yet", not by id.
-    older = add_comment(post, "Cheap passes, message me")
-    newer = add_comment(post, "Discount passes, message me today")
-    early = TrainingLabel.objects.create(comment=older, kind="spam", positive=True, text=older.body)
-    late = TrainingLabel.objects.create(comment=newer, kind="spam", positive=True, text=newer.body)
-    TrainingLabel.objects.filter(pk=early.pk).update(learned_in=None)
-    # Pretend the newer label was learned first (it committed first).
-    TrainingLabel.objects.filter(pk=late.pk).update(learned_in=1)
-    ClassifierVersion.objects.create(
-        kind="spam", version=1, data=learning.load_starting_model("spam").to_bytes(), decisions=1
-    )
-    version = learning.learn_new_labels("spam")
-    assert version is not None and version.version == 2
-    early.refresh_from_db()
-    assert early.learned_in == 2
 
 
 def test_purging_spam_keeps_what_it_taught(post, add_comment, moderator):
@@ -113,12 +138,70 @@ def test_purging_spam_keeps_what_it_taught(post, add_comment, moderator):
     kept = TrainingLabel.objects.get()
     assert kept.comment is None and kept.text == "Old spam to forget" and kept.positive
     version = learning.retrain("spam")
-    assert version.metrics["seen"] == 1
+    assert version.decisions == 1 and version.metrics["positives"] == 1
 
 
-def test_a_bulk_action_learns_once_per_kind(post, add_comment, moderator, hold_comments):
+def test_a_bulk_action_refits_once_per_kind(
+    post, add_comment, moderator, hold_comments, django_capture_on_commit_callbacks
+):
     comments = [add_comment(post, f"Held comment number {i}.") for i in range(6)]
-    actions.bulk("approve", comments, by=moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.bulk("approve", comments, by=moderator)
     assert ClassifierVersion.objects.filter(kind="spam").count() == 1
     assert ClassifierVersion.objects.filter(kind="abuse").count() == 1
     assert learning.report("spam")["decisions"] == 6
+
+
+def test_a_threshold_is_chosen_from_the_sites_labels_to_hold_the_target(
+    post, add_comment, moderator, django_capture_on_commit_callbacks
+):
+    rules = ModerationSettings.current()
+    assert rules.spam_threshold is None and rules.spam_target == 0.01
+    _decide(post, add_comment, moderator, 35, django_capture_on_commit_callbacks)
+    version = ClassifierVersion.objects.filter(kind="spam").order_by("-version").first()
+    assert version is not None
+    negatives = version.metrics["scores"]["negative"]
+    assert len(negatives) == 35
+    chosen = version.metrics["chosen_threshold"]
+    # At most 1 % of the approved comments' out-of-fold scores reach it: with 35, none.
+    assert sum(1 for s in negatives if s >= chosen) == 0
+    assert chosen == pytest.approx(max(negatives), abs=1e-4)
+    # Used, but never below the floor: a spam verdict is not reviewed by anyone.
+    in_use = calibration.current_thresholds()["spam"]
+    assert in_use == max(chosen, calibration.MIN_THRESHOLD["spam"]) != calibration.SHIPPED["spam"]
+    assert "chosen from 35 approved comments" in calibration.threshold_source("spam")
+    estimate = calibration.current_estimate("spam")
+    assert estimate["threshold"] == pytest.approx(in_use, abs=1e-5)
+    assert estimate["flagged_good"] == 0.0 and estimate["recall"] > 0.9
+    # A threshold the site types in wins.
+    rules.spam_threshold = 0.95
+    rules.save()
+    assert calibration.current_thresholds()["spam"] == 0.95
+    assert calibration.threshold_source("spam") == "set in the moderation settings"
+
+
+def test_choosing_a_threshold_by_hand():
+    negatives = [i / 100 for i in range(100)]  # 0.00 … 0.99
+    assert calibration.choose_threshold(negatives[:29], 0.01) is None  # too few to tell
+    chosen = calibration.choose_threshold(negatives, 0.01)
+    assert chosen is not None and 0.98 < chosen < 0.981  # only 0.99 is flagged
+    chosen = calibration.choose_threshold(negatives, 0.05)
+    assert chosen is not None and 0.94 < chosen < 0.941  # 0.95 … 0.99: five of a hundred
+    assert calibration.choose_confident([0.5] * 19, 0.8) is None
+    positives = [0.02] + [0.9] * 99
+    assert calibration.choose_confident(positives, 0.8) == 0.4  # capped at half the threshold
+    assert calibration.choose_confident([0.05, 0.06] + [0.9] * 48, 0.8) == 0.06
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_production_the_refit_runs_in_a_background_thread(
+    post, add_comment, moderator, settings
+):
+    settings.BYLINE_LEARN_IN_BACKGROUND = True
+    comment = add_comment(post, "Resale ferry passes, message Captain Quay for a code")
+    actions.mark_spam(comment, by=moderator)  # commits: the label exists, the refit is queued
+    assert TrainingLabel.objects.filter(kind="spam").count() == 1
+    assert learning.wait(timeout=60)
+    scoring.forget()
+    assert ClassifierVersion.objects.filter(kind="spam").count() == 1
+    assert learning.report("spam")["decisions"] == 1

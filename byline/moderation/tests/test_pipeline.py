@@ -151,8 +151,9 @@ def test_rate_limit_phase_raises(settings):
 
 
 def test_classifier_phase_scores_explains_and_holds(settings):
-    from byline.moderation.classifier import load_starting_model
+    from byline.moderation.inputs import Inputs
     from byline.moderation.models import ClassifierVersion
+    from byline.moderation.sitemodel import SiteModel
 
     rules = ModerationSettings.current()
     rules.abuse_threshold = 0.3
@@ -166,10 +167,9 @@ def test_classifier_phase_scores_explains_and_holds(settings):
                 phases=[pipeline.classifiers])  # fmt: skip
     assert civil.scores["abuse"] < verdict.scores["abuse"]
 
-    # A stored, retrained version replaces the shipped weights.
-    model = load_starting_model("abuse")
-    for _ in range(30):
-        model.learn(hostile, 0.0)
+    # A stored site layer that learned otherwise replaces the shipped weights alone.
+    model = SiteModel("abuse")
+    model.fit([(model.featurize(Inputs(body=hostile)), False)] * 30)
     ClassifierVersion.objects.create(kind="abuse", version=2, data=model.to_bytes())
     relearned = run(ctx(body=hostile), phases=[pipeline.classifiers])
     assert relearned.scores["abuse"] < verdict.scores["abuse"]

@@ -109,7 +109,13 @@ def test_each_tab_lists_its_own_comments(
     assert pending.status_code == 200
     # Oldest first, so approving down the page numbers comments in writing order.
     assert listed(pending) == [held_old.pk, held_new.pk]
-    assert pending.context["counts"] == {"pending": 2, "reported": 1, "spam": 1, "approved": 3}
+    assert pending.context["counts"] == {
+        "pending": 2,
+        "reported": 1,
+        "spam": 1,
+        "approved": 3,
+        "appeals": 0,
+    }
     assert listed(moderator_client.get(QUEUE, {"tab": "spam"})) == [spam.pk]
     assert listed(moderator_client.get(QUEUE, {"tab": "reported"})) == [twice.pk]
     recent = listed(moderator_client.get(QUEUE, {"tab": "approved"}))

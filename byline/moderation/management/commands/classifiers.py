@@ -90,11 +90,18 @@ class Command(BaseCommand):
             self.stdout.write(f"  decisions learned:  {info['decisions']}")
             self.stdout.write(f"  training labels:    {info['labels']}")
             self.stdout.write(
-                f"  overall:            accuracy {_share(info['accuracy'])}, precision "
-                f"{_share(info['precision'])}, recall {_share(info['recall'])}"
+                f"  acts at score:      {info['threshold']:.3f} ({info['threshold_source']})"
             )
+            estimate = info["estimate"]
+            if estimate:
+                self.stdout.write(
+                    f"  at that score:      catches {_share(estimate['recall'])}, flags "
+                    f"{_share(estimate['flagged_good'])} of good comments, precision "
+                    f"{_share(estimate['precision'])} (out-of-fold, {estimate['positives']} "
+                    f"positive and {estimate['negatives']} negative decisions)"
+                )
             self.stdout.write(
-                f"  recent {info['recent_count']:>3} decisions: accuracy "
+                f"  recent {info['recent_count']:>3} decisions: right before learning "
                 f"{_share(info['recent_accuracy'])}"
             )
             if datasets is not None:
@@ -117,8 +124,8 @@ class Command(BaseCommand):
         version = learning.retrain(kind)
         after = learning.report(kind)
         self.stdout.write(
-            f"{kind}: retrained on {after['decisions']} labels → version {version.version}; "
-            f"accuracy {_share(before['accuracy'])} before, {_share(after['accuracy'])} after."
+            f"{kind}: refit on {version.decisions} labels → version {version.version}; acts at "
+            f"{after['threshold']:.3f} ({before['threshold']:.3f} before)."
         )
 
     def reset(self, kind: str) -> None:
