@@ -11,22 +11,23 @@ Takes labelled JSONL (one object a line: ``text``, ``name``, ``email``, ``websit
    compares like with like; a k is kept only if at least 100 evaluation rows remain);
 3. for k = 0, 50, 100, 200, 300, in turn: the next decision comments are submitted through
    ``submit_comment`` (real ``Comment`` rows) and decided through the queue's own actions
-   (ham/heated → ``approve``, spam → ``mark_spam``, abuse → ``remove`` as abusive; each
-   learns on commit, as on a site), then every evaluation comment is scored through
-   ``pipeline.run(ctx, phases=[pipeline.classifiers])`` (nothing stored);
+   (ham/heated → ``approve``, spam → ``mark_spam``, abuse → ``remove`` as abusive), the
+   refits they start in the background are waited for, then every evaluation comment is
+   scored through ``pipeline.run(ctx, phases=[pipeline.classifiers])`` (nothing stored);
 4. reports per class the recall at the threshold that flags 1 % of good comments (ham +
    heated) and AUC, the same at the site's calibrated thresholds
    (``calibration.current_thresholds()``, read after the k decisions), and a TF-IDF +
    logistic-regression baseline trained on the same k decisions only.
 
 Deciding k = 50 then 50 more on one site is what a fresh site given the first 100 decisions
-would hold: each decision is learned when it commits and scoring stores nothing.
+would hold: a refit learns every label so far, and scoring stores nothing.
 
 The **stream** figure: on a fresh site, 1,000 comments drawn from the data (10 % spam, 3 %
 abuse, the rest ham + heated; 60 % from returning commenters — a verified email address
 proven in this browser with an earlier approved comment) go through the *full* pipeline via
-``submit_comment``; a moderator decides every comment that is held, correctly, so the
-classifiers learn as the stream goes. It reports how many reached a moderator, how many of
+``submit_comment``; every ``--queue-every`` comments a moderator decides every comment that
+is held, correctly, and the refits finish before the next comments, so the classifiers learn
+as the stream goes. It reports how many reached a moderator, how many of
 those deserved it, how much spam/abuse went public, and how many good comments were filed as
 spam without review — once per ``ModerationSettings.new_commenters`` setting.
 
@@ -855,7 +856,7 @@ def report(
             for k in ks
             if k
             for kind in ("spam", "abuse")
-            if not s["per_k"][str(k)][kind]["baseline_trained"]
+            if not s["per_k"][str(k)][kind]["baseline_trained"] and s["per_k"][str(k)][kind]["n"]
         }
     )
     if untrained:
