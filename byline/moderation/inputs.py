@@ -184,6 +184,13 @@ class Record:
     removed: int = 0  # removed by a moderator or filed as spam
     days_known: float = 0.0  # since the first comment under this identity
 
+    @classmethod
+    def from_json(cls, data: Any) -> Record:
+        """A record stored as a dict (on a verdict or a label); unknown keys are ignored."""
+        if not isinstance(data, dict):
+            return cls()
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
 
 @dataclass(frozen=True)
 class Inputs:
@@ -209,14 +216,12 @@ class Inputs:
         """The inverse of :meth:`to_json`; a label stored before labels kept these reads as
         a body with nothing else."""
         data = data if isinstance(data, dict) else {}
-        record = data.get("record") if isinstance(data.get("record"), dict) else {}
-        known = Record.__dataclass_fields__
         return cls(
             body=body,
             name=str(data.get("name") or ""),
             website=str(data.get("website") or ""),
             email_domain=str(data.get("email_domain") or ""),
-            record=Record(**{k: v for k, v in (record or {}).items() if k in known}),
+            record=Record.from_json(data.get("record")),
         )
 
 

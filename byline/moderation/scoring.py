@@ -216,8 +216,7 @@ def inputs_for_comment(comment: Comment) -> Inputs:
         (comment.moderation or {}).get("record") if isinstance(comment.moderation, dict) else None
     )
     if isinstance(stored, dict):
-        known = Record.__dataclass_fields__
-        record = Record(**{k: v for k, v in stored.items() if k in known})
+        record = Record.from_json(stored)
     else:
         record = _record(
             user_id=comment.user_id,
