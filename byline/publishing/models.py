@@ -137,6 +137,17 @@ class Post(models.Model):
         max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
     )
     is_sticky = models.BooleanField(default=False, help_text="Keep at the top of the front page.")
+    # WordPress's post password: the body, excerpt and comments stay hidden until a reader
+    # enters it (``publishing.protection``). Stored as typed, as WordPress does, so an import
+    # and an export keep it and an author can tell it to readers.
+    password = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=(
+            "Readers must enter this to see the body, excerpt and comments. "
+            "Leave empty for an open post."
+        ),
+    )
     body_html = models.TextField(editable=False, default="")
     categories = models.ManyToManyField(Category, blank=True, related_name="posts")
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
@@ -171,6 +182,11 @@ class Post(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_protected(self) -> bool:
+        """Whether readers need the post's password to see its body and comments."""
+        return bool(self.password)
 
     @property
     def is_scheduled(self) -> bool:
