@@ -22,7 +22,7 @@ from byline.core.pagecache import has_personal_cookie
 
 def is_personal(request: HttpRequest) -> bool:
     """Does this request carry anything that makes its page differ from a stranger's: a
-    session, CSRF or messages cookie, or a signed-in user?"""
+    session, CSRF, messages or post-unlock cookie, or a signed-in user?"""
     if has_personal_cookie(request):
         return True
     user = getattr(request, "user", None)

@@ -23,7 +23,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from byline.core.caching import shared_when_anonymous
 from byline.core.clientip import client_ip
@@ -34,6 +34,7 @@ from byline.moderation import actions, appeals
 from byline.moderation.forms import ReportForm
 from byline.moderation.models import AuditEntry, ModerationSettings
 from byline.moderation.ratelimits import RateLimited
+from byline.publishing import protection
 from byline.publishing.models import Post
 
 NOT_REPORTABLE = (
@@ -42,23 +43,26 @@ NOT_REPORTABLE = (
 PUBLIC_LOG_PAGE_SIZE = 50
 
 
-def _reportable(pk: int) -> Comment | None:
-    """A public comment on a post strangers may read, or None."""
-    return (
+def _reportable(pk: int, request: HttpRequest) -> Comment | None:
+    """A public comment on a post this visitor may read, or None."""
+    comment = (
         Comment.objects.select_related("post", "user")
         .filter(pk=pk, status=Comment.Status.PUBLIC, post__in=Post.objects.live())
         .first()
     )
+    if comment is None or not protection.may_read(request, comment.post):
+        return None
+    return comment
 
 
 # CSRF is checked by hand (see byline.core.csrf): a stale token re-shows the form with the
 # reason and note the reader chose, and a fresh token, instead of a bare 403.
 @csrf_exempt
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the report form for a comment, and take a reader's report."""
-    comment = _reportable(pk)
+    comment = _reportable(pk, request)
     if comment is None:
         return render(request, "moderation/report.html", {"missing": NOT_REPORTABLE}, status=404)
     context: dict[str, object] = {"comment": comment, "back": comment_url(comment, request)}
@@ -192,7 +196,7 @@ def _collapse_bans(entries: list[AuditEntry]) -> list[AuditEntry]:
     return kept
 
 
-@require_GET
+@require_safe
 @shared_when_anonymous
 def public_log(request: HttpRequest) -> HttpResponse:
     """The public moderation log, when the site publishes one."""
@@ -210,7 +214,7 @@ def public_log(request: HttpRequest) -> HttpResponse:
 # fresh token instead of a bare 403 that loses it.
 @csrf_exempt
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def appeal(request: HttpRequest, pk: int) -> HttpResponse:
     """The author's view of their comment: why it is not public, and "Ask for another look".
     Anyone else gets the same 404 as for a comment that does not exist."""

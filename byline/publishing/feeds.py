@@ -23,7 +23,11 @@ class LatestPosts(Feed):
 
     def items(self) -> QuerySet[Post]:
         return (
-            Post.objects.live().articles().select_related("author").order_by("-published_at")[:20]
+            Post.objects.live()
+            .articles()
+            .filter(password="")  # protected posts stay out of feeds, as in WordPress
+            .select_related("author")
+            .order_by("-published_at")[:20]
         )
 
     def item_title(self, item: Post) -> str:

@@ -12,7 +12,8 @@ class PostSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self) -> QuerySet[Post]:
-        return Post.objects.live().order_by("-published_at")
+        # Protected posts are left out: a search engine could index only their password form.
+        return Post.objects.live().filter(password="").order_by("-published_at")
 
     def lastmod(self, item: Post) -> datetime:
         return item.updated_at
