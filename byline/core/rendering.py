@@ -188,9 +188,13 @@ def safe_url(url: str) -> str:
     return url.strip() if re.match(r"(?i)^https?://[^/\s]", cleaned) else ""
 
 
-def render_body(text: str, body_format: str, profile: Profile) -> str:
+def render_body(
+    text: str, body_format: str, profile: Profile, *, post_id: int | None = None
+) -> str:
     """Render a stored body by its format: Markdown (written here), WordPress (imported
-    classic/block content with blank-line paragraphs and shortcodes) or plain HTML."""
+    classic/block content with blank-line paragraphs and shortcodes) or plain HTML.
+    ``post_id`` names the post a WordPress body belongs to, whose attached images a
+    ``[gallery]`` shows."""
     if body_format == "markdown":
         return render_markdown(text, profile)
     if body_format == "wordpress":
@@ -199,7 +203,12 @@ def render_body(text: str, body_format: str, profile: Profile) -> str:
 
         if profile is COMMENT:
             return wordpress_comment_to_html(text)
-        return wordpress_to_html(text, profile=profile)
+        gallery = None
+        if "[gallery" in text:
+            from byline.migration.media import gallery_resolver
+
+            gallery = gallery_resolver(post_id)
+        return wordpress_to_html(text, profile=profile, gallery=gallery)
     if body_format == "html":
         return sanitize(text, profile)
     raise ValueError(f"Unknown body format {body_format!r}")

@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from byline.accounts.models import User
 from byline.accounts.roles import AUTHOR, EDITOR
+from byline.discussion import intake
 from byline.discussion.models import Comment
-from byline.discussion.services import post_comment, validate_submission
+from byline.discussion.services import validate_submission
+from byline.moderation import actions
 from byline.moderation.models import Term
-from byline.moderation.submit import submit_comment
 from byline.publishing.models import Category, Post, Tag
 from byline.publishing.services import save_post
 
@@ -194,21 +195,30 @@ def load_demo(now: datetime | None = None) -> DemoResult:
             parent_id=parent.pk if parent else None,
             user=author if spec.get("as_author") else None,
         )
-        made[spec["key"]] = post_comment(
-            submission,
-            ip_address="192.0.2.10",
+        # Through the same intake as a reader's comment: the pipeline judges it and the audit
+        # log records the verdict. What it holds (a new guest, say), the editor approves, as
+        # the site's moderator did on the page the demo copies.
+        demo = intake.Origin(
+            "demo",
+            ip="192.0.2.10",
+            rate_limit=False,
             now=published + timedelta(minutes=20 + minutes * 17),
         )
+        comment = intake.receive(submission, demo)
+        if comment.status != Comment.Status.PUBLIC:
+            comment = actions.approve(comment, by=editor, note="Approved for the demo thread.")
+        made[spec["key"]] = comment
     for term, action in DEMO_TERMS:
         Term.objects.get_or_create(term=term, action=action)
     for minutes, spec in enumerate(QUEUED_COMMENTS):
         submission = validate_submission(
             post, body=spec["body"], name=spec["name"], email=spec["email"]
         )
-        submit_comment(
-            submission,
-            ip_address=f"198.51.100.{20 + minutes}",
+        demo = intake.Origin(
+            "demo",
+            ip=f"198.51.100.{20 + minutes}",
             rate_limit=False,
             now=now - timedelta(minutes=30 - minutes * 7),
         )
+        intake.receive(submission, demo)
     return DemoResult(True, post, author, password)

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from byline.core import bidi
 from byline.core.models import SiteSettings
 from byline.publishing.models import BodyFormat, Post
 
@@ -140,6 +141,13 @@ class Comment(models.Model):
     # Where an imported comment came from ("wp:123", "dsq:456"), so a re-import updates it
     # instead of adding it twice. Empty for comments written here.
     origin_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # The same comment's id in a second archive, when both had it: a Disqus copy of a WordPress
+    # comment ("dsq:456" beside "wp:123", paired by the Disqus plugin). One comment, both origins;
+    # a re-import of either file finds it.
+    origin_alias = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # An imported reply whose parent was not in the archive: the parent's origin id ("wp:45").
+    # It stands top-level, saying it answered a comment that is no longer here.
+    missing_parent = models.CharField(max_length=64, null=True, blank=True, editable=False)
     # A hash of the archive's fields at the last import: a re-import changes the comment only
     # when its source changed, so local moderation and edits survive.
     origin_hash = models.CharField(max_length=16, blank=True, editable=False)
@@ -174,11 +182,16 @@ class Comment(models.Model):
             # A page of a thread is a range of paths (see ``CommentPage``).
             models.Index(fields=["post", "path"], name="comment_post_path"),
             models.Index(fields=["body_hash", "created_at"], name="comment_body_hash"),
+            models.Index(
+                fields=["origin_alias"],
+                condition=Q(origin_alias__isnull=False),
+                name="comment_origin_alias",
+            ),
         ]
 
     def __str__(self) -> str:
         label = f"#{self.number}" if self.number else f"({self.get_status_display()})"
-        return f"{label} by {self.display_name} on {self.post_id}"
+        return f"{label} by {bidi.isolated(self.display_name)} on {self.post_id}"
 
     @property
     def display_name(self) -> str:

@@ -10,30 +10,60 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.text import get_valid_filename
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator, get_valid_filename
 
-from byline.migration.models import Attachment, ImportedObject, ImportRun, LegacyURL
+from byline.migration.importing import IncomingComment
+from byline.migration.models import (
+    Attachment,
+    ImportedObject,
+    ImportRun,
+    LegacyURL,
+    UnattachedThread,
+)
 from byline.migration.progress import FileProgress
-from byline.migration.runs import KINDS, execute, progress_path
+from byline.migration.runs import KINDS, execute, progress_path, reap
+from byline.migration.unattached import attach, create_post_for, describe
+
+# What each kind of archive's file is called, and what to say when another file comes.
+_SUFFIXES = {
+    "wordpress": ((".xml",), "Please upload the .xml file the export gave you."),
+    "disqus": ((".xml",), "Please upload the .xml file the export gave you."),
+    "isso": (
+        (".db", ".sqlite", ".sqlite3"),
+        "Please upload Isso's database file (comments.db, or .sqlite).",
+    ),
+    "remark42": (
+        (".gz", ".json", ".jsonl", ".txt"),
+        "Please upload the Remark42 backup file (backup-….gz, or its unzipped text).",
+    ),
+}
 
 
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label="Archive from",
-        choices=[("wordpress", "WordPress (Tools › Export, .xml)"), ("disqus", "Disqus (.xml)")],
+        choices=[
+            ("wordpress", "WordPress (Tools › Export, .xml)"),
+            ("disqus", "Disqus (.xml)"),
+            ("isso", "Isso (its database, comments.db)"),
+            ("remark42", "Remark42 (a backup, .gz)"),
+        ],
     )
     archive = forms.FileField(label="Export file")
 
     def clean_archive(self) -> Any:
         upload = self.cleaned_data["archive"]
-        if not upload.name.lower().endswith(".xml"):
-            raise forms.ValidationError("Please upload the .xml file the export gave you.")
+        suffixes, message = _SUFFIXES.get(self.cleaned_data.get("kind", ""), _SUFFIXES["wordpress"])
+        if not upload.name.lower().endswith(suffixes):
+            raise forms.ValidationError(message)
         return upload
 
 
@@ -78,6 +108,7 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
         return own + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        reap()  # a run whose process died is shown failed, not running for ever
         extra = {"upload_url": reverse("admin:migration_upload"), **(extra_context or {})}
         return super().changelist_view(request, extra)
 
@@ -116,6 +147,7 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
     def progress(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not request.user.is_superuser:
             raise PermissionDenied("Only administrators can see imports.")
+        reap()
         run = get_object_or_404(ImportRun, pk=pk)
         live = FileProgress(progress_path(run)).read()
         context = {
@@ -148,3 +180,89 @@ class ImportedObjectAdmin(admin.ModelAdmin[ImportedObject]):
     list_display = ("source", "kind", "source_id", "object_id")
     list_filter = ("kind",)
     search_fields = ("source_id",)
+
+
+@admin.register(UnattachedThread)
+class UnattachedThreadAdmin(admin.ModelAdmin[UnattachedThread]):
+    """Threads from Disqus, Isso or Remark42 that matched no post. Choose a post and save to
+    attach one (its comments join that post's thread, numbered after its own), or use the
+    action to create a draft post for each selected thread."""
+
+    list_display = ("__str__", "source", "state", "comment_count", "reason", "post", "imported_at")
+    list_filter = ("source", "state", ("post", admin.EmptyFieldListFilter))
+    search_fields = ("title", "link", "identifier", "source_id")
+    raw_id_fields = ("post",)
+    actions = ["create_posts"]
+    fields = (
+        "post", "source", "source_id", "title", "link", "identifier", "state", "reason",
+        "started_at", "comment_count", "suggested_post", "attached_at", "imported_at",
+        "comments_preview",
+    )  # fmt: skip
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Once attached, the comments are on the post: the thread is a record of that.
+        own = tuple(f for f in self.fields if f != "post")
+        return (*own, "post") if obj is not None and obj.post_id else own
+
+    @admin.display(description="Comments (the first 50, as imported)")
+    def comments_preview(self, obj: UnattachedThread) -> str:
+        rows = [IncomingComment.from_data(c) for c in obj.comments[:50]]
+        return format_html(
+            "<table><tr><th>Id</th><th>Reply to</th><th>By</th><th>Date</th><th>Status</th>"
+            "<th>Text</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        c.origin_id,
+                        c.parent_origin_id or "",
+                        c.author_name,
+                        f"{c.created_at:%Y-%m-%d %H:%M}",
+                        c.status,
+                        Truncator(c.body).chars(200),
+                    )
+                    for c in rows
+                ),
+            ),
+        )
+
+    def save_model(
+        self, request: HttpRequest, obj: UnattachedThread, form: Any, change: bool
+    ) -> None:
+        saved = UnattachedThread.objects.filter(pk=obj.pk)
+        before = saved.values_list("post_id", flat=True).first()
+        post = obj.post
+        if post is not None and not before:
+            obj.post = None  # attach() records it, with the comments placed
+            report = attach(obj, post)
+            self.message_user(
+                request, f"Attached to “{post}”: {describe(report)}.", messages.SUCCESS
+            )
+            return
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Create a draft post for each selected thread, and attach it")
+    def create_posts(self, request: HttpRequest, queryset: QuerySet[UnattachedThread]) -> None:
+        made = 0
+        for thread in queryset.filter(post__isnull=True):
+            create_post_for(thread, request.user)  # type: ignore[arg-type]
+            made += 1
+        self.message_user(
+            request,
+            f"{made} draft post{'s' if made != 1 else ''} created, each with its thread's "
+            "comments; write them and publish them from Posts.",
+            messages.SUCCESS,
+        )

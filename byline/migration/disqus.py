@@ -8,7 +8,7 @@ which points back at its thread (``<thread dsq:id/>``) and, for replies, its par
 by ``dsq:id``, so the importer resolves both after reading; this parser reports them as found.
 
 :func:`iter_disqus` drops each element as soon as it has become a record, so memory stays
-bounded whatever the file's size.
+bounded whatever the file's size, and no single comment may hold more than the import's cap.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from .records import ArchiveError, DisqusPost, DisqusThread
-from .xmlsafe import MAX_DEPTH, TOO_DEEP, Source, iter_event_batches
+from .records import ArchiveError, DisqusPost, DisqusThread, RefusedRecord
+from .xmlsafe import Source, iter_entries, oversized, too_big
 
 __all__ = ["DisqusRecord", "iter_disqus"]
 
-DisqusRecord = DisqusThread | DisqusPost
+DisqusRecord = DisqusThread | DisqusPost | RefusedRecord
 
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 
@@ -80,7 +80,7 @@ def _fields(elem: ET.Element) -> tuple[dict[str, str], dict[str, ET.Element]]:
 def _thread(elem: ET.Element) -> DisqusThread:
     source_id = _dsq_id(elem)
     if not source_id:
-        raise ArchiveError("A <thread> in this Disqus export has no dsq:id")
+        raise _Unusable("it has no dsq:id, so no comment can name it")
     f, _ = _fields(elem)
     return DisqusThread(
         source_id=source_id,
@@ -96,12 +96,12 @@ def _thread(elem: ET.Element) -> DisqusThread:
 def _post(elem: ET.Element) -> DisqusPost:
     source_id = _dsq_id(elem)
     if not source_id:
-        raise ArchiveError("A <post> in this Disqus export has no dsq:id")
+        raise _Unusable("it has no dsq:id, so it cannot be told apart from the others")
     f, children = _fields(elem)
     thread = children.get("thread")
     thread_id = _dsq_id(thread) if thread is not None else ""
     if not thread_id:
-        raise ArchiveError(f"Comment {source_id} in this Disqus export names no thread")
+        raise _Unusable("it names no thread, so there is no page it belongs to")
     parent = children.get("parent")
     author_elem = children.get("author")
     author, _ = _fields(author_elem) if author_elem is not None else ({}, {})
@@ -118,10 +118,11 @@ def _post(elem: ET.Element) -> DisqusPost:
         author_username=author.get("username", "").strip(),
         is_anonymous=_bool(author.get("isAnonymous")),
         ip_address=f.get("ipAddress", "").strip(),
+        identifier=f.get("id", "").strip(),
     )
 
 
-def iter_disqus(source: Source) -> Iterator[DisqusRecord]:
+def iter_disqus(source: Source, *, max_item_bytes: int | None = None) -> Iterator[DisqusRecord]:
     """Stream the threads and posts of a Disqus XML export, in file order.
 
     ``source`` is a path or a binary file object (left open). Yields a :class:`DisqusThread`
@@ -129,35 +130,49 @@ def iter_disqus(source: Source) -> Iterator[DisqusRecord]:
     become naive UTC ``datetime``s. Nothing is resolved here: a post may name a parent that
     comes later in the file, and several threads may share a link or an empty identifier.
 
-    Broken XML, a DOCTYPE or entity declaration, invalid UTF-8, a file that is not a Disqus
-    export, or a thread or post without its ``dsq:id`` raise :class:`ArchiveError` with the
-    line and column where known; that can happen after many records were yielded.
+    A thread or post that cannot be imported (no ``dsq:id``, no thread named, or larger than
+    ``max_item_bytes``, see :func:`~byline.migration.xmlsafe.iter_entries`) is yielded as a
+    :class:`RefusedRecord` saying why, and the rest of the file follows.
+
+    Broken XML, a DOCTYPE or entity declaration, invalid UTF-8 or a file that is not a Disqus
+    export raise :class:`ArchiveError` with the line and column where known; that can happen
+    after many records were yielded.
     """
-    root: ET.Element | None = None
-    depth = 0
-    for batch in iter_event_batches(source):
-        for event, elem in batch:
-            if event == "start":
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise ArchiveError(TOO_DEEP)
-                if depth == 1:
-                    if _local(elem.tag) != "disqus":
-                        raise _not_disqus(elem.tag)
-                    root = elem
-                continue
-            depth -= 1
-            if depth == 1 and root is not None:
-                # A complete top-level entry: turn it into a record, then drop it from the tree.
-                name = _local(elem.tag)
-                record: DisqusRecord | None = None
-                if name == "post":
-                    record = _post(elem)
-                elif name == "thread":
-                    record = _thread(elem)
-                del root[:]
-                if record is not None:
-                    yield record
+    counts = {"post": 0, "thread": 0}  # so far, to name one that has no id
+    for what, depth, elem in iter_entries(source, item_depth=2, max_item_bytes=max_item_bytes):
+        if what == "start":
+            if depth == 1 and _local(elem.tag) != "disqus":
+                raise _not_disqus(elem.tag)
+            continue
+        name = _local(elem.tag)
+        if what == "end" or name not in ("post", "thread"):
+            continue
+        counts[name] += 1
+        if what == "refused":
+            f, _ = _fields(elem)
+            label = _label(name, elem, f, counts[name])
+            yield RefusedRecord(kind=name, label=label, reason=too_big(oversized(elem) or 0))
+            continue
+        try:
+            yield _post(elem) if name == "post" else _thread(elem)
+        except _Unusable as exc:
+            f, _ = _fields(elem)
+            label = _label(name, elem, f, counts[name])
+            yield RefusedRecord(kind=name, label=label, reason=str(exc))
+
+
+class _Unusable(Exception):
+    """A thread or post that names no id or no thread: refused, the import goes on."""
+
+
+def _label(name: str, elem: ET.Element, f: dict[str, str], count: int) -> str:
+    source_id = _dsq_id(elem)
+    if name == "thread":
+        title = f.get("title", "")[:100]
+        return f"thread {source_id or f'#{count} of the file (no dsq:id)'} ({title!r})"
+    what = f"comment {source_id}" if source_id else f"comment #{count} of the file (no dsq:id)"
+    when = f.get("createdAt", "").strip()
+    return f"{what}{f' of {when}' if when else ''}"
 
 
 def _not_disqus(tag: str) -> ArchiveError:

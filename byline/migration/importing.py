@@ -14,15 +14,15 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from django.db import connection
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
 
-from byline.core import pagecache
+from byline.core import bidi, pagecache
 from byline.core.rendering import COMMENT, render_body, safe_url
 from byline.discussion.models import (
     PATH_SEGMENT,
@@ -55,6 +55,18 @@ class ImportReport:
 
 ProgressCallback = Callable[[int, int, ImportReport], None]
 
+# Refusals are listed one by one in the report up to this many; the rest are counted.
+_REFUSALS_LISTED = 50
+
+
+def refuse(report: ImportReport, what: str, label: str, reason: str) -> None:
+    """Count an entry of the archive that could not be imported and say which and why."""
+    report.counts[f"{what}_refused"] += 1
+    if sum(1 for note in report.notes if note.startswith("Not imported:")) < _REFUSALS_LISTED:
+        report.note(f"Not imported: {label}: {reason}.")
+    else:
+        report.note("More entries were not imported than are listed here; see the counts.")
+
 
 class CountingReader:
     """A binary file wrapper that counts bytes read, for progress reporting."""
@@ -75,6 +87,16 @@ class CountingReader:
         self.every = every_seconds
         self._last = 0.0
 
+    def tell(self) -> int:
+        return self.raw.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Read again from ``offset`` (a parser re-reads a file that has an oversized entry,
+        see ``xmlsafe.iter_entries``); the progress shown goes back with it."""
+        position = self.raw.seek(offset, whence)
+        self.read_bytes = position
+        return position
+
     def read(self, size: int = -1) -> bytes:
         chunk = self.raw.read(size)
         self.read_bytes += len(chunk)
@@ -92,8 +114,10 @@ def fingerprint(*parts: Any) -> str:
 
 
 def clean_line(value: str, limit: int) -> str:
-    """A one-line field (a name): control characters such as newlines become spaces."""
-    return " ".join(_CONTROL.sub(" ", value or "").split())[:limit]
+    """A one-line field (a name): control characters such as newlines become spaces, and
+    direction overrides are dropped (a name must not turn the text around it; core.bidi)."""
+    text = bidi.strip_direction_controls(_CONTROL.sub(" ", value or ""))
+    return " ".join(text.split())[:limit]
 
 
 def clean_email(value: str) -> str:
@@ -180,6 +204,23 @@ class IncomingComment:
     body: str
     body_format: str
     number: int | None = None  # kept from a Byline export, so permalinks survive a move
+    # The same comment's id in another archive ("dsq:456" for a WordPress comment the Disqus
+    # plugin synced): stored as ``Comment.origin_alias``, so importing that archive merges
+    # its copy into this comment instead of adding it twice.
+    alias: str | None = None
+
+    def as_data(self) -> dict[str, Any]:
+        """As JSON-ready data (an unattached thread keeps its comments this way)."""
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> IncomingComment:
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        values["created_at"] = datetime.fromisoformat(data["created_at"])
+        return cls(**values)
 
 
 _COMPARED = (
@@ -188,6 +229,7 @@ _COMPARED = (
 )  # fmt: skip
 _UPDATED = (
     *_COMPARED, "body_html", "body_hash", "parent_id", "in_reply_to_id", "depth", "path", "number",
+    "origin_id", "origin_alias", "missing_parent",
 )  # fmt: skip
 
 
@@ -256,21 +298,28 @@ def _insert_comments(rows: list[Comment]) -> None:
 
 
 def _parents_first(
-    items: dict[str, IncomingComment], report: ImportReport
-) -> tuple[list[IncomingComment], dict[str, str | None]]:
+    items: dict[str, IncomingComment], report: ImportReport, known: Iterable[str] = ()
+) -> tuple[list[IncomingComment], dict[str, str | None], dict[str, str]]:
     """Oldest first, but every parent before its replies; broken links made top-level.
 
+    ``known``: parents outside ``items`` that are already on the post (a reply to a comment
+    imported from another archive). A reply whose parent is neither is made top-level and
+    listed in the third result with the parent it named.
     Iterative, so a reply chain thousands deep (listed child first) cannot overflow the stack.
     """
+    outside = set(known)
     parent_of: dict[str, str | None] = {}
+    missing: dict[str, str] = {}
     for key, item in items.items():
         parent = item.parent_origin_id
-        if parent and parent not in items:
+        if parent and parent not in items and parent not in outside:
             report.counts["replies_to_missing_parents"] += 1
             report.note(
-                "Some replies name a parent comment that is not in the file; they were "
-                "imported as top-level comments."
+                "Some replies name a parent comment that is not in the file; they stand as "
+                "top-level comments that say they answered a comment that is no longer here "
+                "(the parent's id in the archive is kept with them)."
             )
+            missing[key] = parent
             parent = None
         parent_of[key] = parent
     # Break loops (a → b → a): walk each chain once, remembering what is on the current path.
@@ -278,7 +327,7 @@ def _parents_first(
     for start in items:
         path: list[str] = []
         node: str | None = start
-        while node is not None and state.get(node) is None:
+        while node is not None and node in items and state.get(node) is None:
             state[node] = 1
             path.append(node)
             nxt = parent_of[node]
@@ -291,19 +340,23 @@ def _parents_first(
             state[key] = 2
     children: dict[str | None, list[IncomingComment]] = {}
     for item in sorted(items.values(), key=lambda c: (c.created_at, c.origin_number)):
-        children.setdefault(parent_of[item.origin_id], []).append(item)
+        parent = parent_of[item.origin_id]
+        # Replies to a comment already on the post start the walk, as top-level ones do.
+        children.setdefault(parent if parent in items else None, []).append(item)
     order: list[IncomingComment] = []
     stack = list(reversed(children.get(None, [])))
     while stack:
         item = stack.pop()
         order.append(item)
         stack.extend(reversed(children.get(item.origin_id, [])))
-    return order, parent_of
+    return order, parent_of, missing
 
 
 def _source_hash(item: IncomingComment, parent: str | None) -> str:
     # Computed for every imported comment, so a plain join and blake2b, not fingerprint().
     values = [getattr(item, name) for name in _COMPARED] + [parent, item.number]
+    if item.alias:  # appended only when there is one, so older hashes stay valid
+        values.append(item.alias)
     blob = "\x1f".join("" if v is None else str(v) for v in values)
     return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
 
@@ -313,11 +366,15 @@ def place_comments(
 ) -> None:
     """Insert or update one post's imported comments, keeping threads, numbers and order.
 
-    ``incoming`` may list replies before their parents. A comment already imported is found by
-    ``origin_id`` and changed only if its *source* changed since the last import (so a
+    ``incoming`` may list replies before their parents, and replies to comments already on the
+    post (imported from another archive: a Disqus reply to a WordPress comment). A comment
+    already imported is found by ``origin_id`` or ``origin_alias`` (an incoming comment whose
+    ``alias`` is an existing comment's origin takes that comment over: one comment, both
+    origins) and changed only if its *source* changed since the last import (so a
     moderator's decision or an edit made here survives re-importing the same file); numbers
-    never change. New public comments are numbered after the post's highest number, oldest
-    first. ``fresh`` says the post was just created, so there is nothing to look up.
+    never change. A reply whose parent is nowhere stands top-level with ``missing_parent``.
+    New public comments are numbered after the post's highest number, oldest first.
+    ``fresh`` says the post was just created, so there is nothing to look up.
     """
     rules = DiscussionSettings.current()
     items = {c.origin_id: c for c in incoming}
@@ -325,49 +382,90 @@ def place_comments(
         return
     # Lock the post row: readers' comments take numbers from it too (see _make_public).
     post = Post.objects.select_for_update().get(pk=post.pk)
-    existing: dict[str | None, Comment] = {}
+    existing: dict[str, Comment] = {}
+    outside: dict[str, Comment] = {}  # parents already on the post, named by incoming replies
     taken: set[int] = set()
     next_number = post.last_comment_number
     if not fresh:
-        existing = {
-            c.origin_id: c
-            for c in Comment.objects.filter(post=post, origin_id__in=list(items)).only(
-                "id", "origin_id", "origin_hash", "published_at", *_UPDATED
-            )
-        }
+        keys = [*items, *(i.alias for i in items.values() if i.alias)]
+        keys += [
+            i.parent_origin_id
+            for i in items.values()
+            if i.parent_origin_id and i.parent_origin_id not in items
+        ]
+        for start in range(0, len(keys), 5000):
+            part = keys[start : start + 5000]
+            for c in (
+                Comment.objects.filter(post=post)
+                .filter(Q(origin_id__in=part) | Q(origin_alias__in=part))
+                .only("id", "origin_hash", "published_at", *_UPDATED)
+            ):
+                for key in (c.origin_id, c.origin_alias):
+                    if key:
+                        existing[key] = c
         numbers = Comment.objects.filter(post=post, number__isnull=False)
         taken = {n for n in numbers.values_list("number", flat=True) if n is not None}
         next_number = max([next_number, *taken])
+    matched: dict[str, Comment] = {}  # incoming origin → the comment it updates
+    claimed: set[int] = set()
+    for key, item in items.items():
+        found = existing.get(key) or (existing.get(item.alias) if item.alias else None)
+        if found is not None and found.pk not in claimed:
+            matched[key] = found
+            claimed.add(found.pk)
+    for key in {i.parent_origin_id for i in items.values()} - set(items):
+        if key and key in existing:
+            outside[key] = existing[key]
     # Numbers carried in the file are kept free while the others are handed out.
     reserved = {
-        i.number for i in items.values() if i.number is not None and i.origin_id not in existing
+        i.number for i in items.values() if i.number is not None and i.origin_id not in matched
     } - taken
-    new_ids = iter(reserve_comment_ids(sum(1 for key in items if key not in existing)))
-    order, parent_of = _parents_first(items, report)
-    placed: dict[str, Comment] = {}
-    placed_by_pk: dict[int, Comment] = {}
+    new_ids = iter(reserve_comment_ids(sum(1 for key in items if key not in matched)))
+    order, parent_of, missing = _parents_first(items, report, known=outside)
+    placed: dict[str, Comment] = dict(outside)
+    placed_by_pk: dict[int, Comment] = {c.pk: c for c in outside.values()}
     structural_parent: dict[int, Comment | None] = {}
     to_create: list[Comment] = []
     to_update: list[Comment] = []
+
+    def level_up(comment: Comment) -> Comment | None:
+        """The comment's structural parent (loaded when it is not part of this import)."""
+        if comment.pk not in structural_parent:
+            above = placed_by_pk.get(comment.parent_id or 0)
+            if above is None and comment.parent_id is not None:
+                above = Comment.objects.only("id", "depth", "path", "parent_id").get(
+                    pk=comment.parent_id
+                )
+            structural_parent[comment.pk] = above
+        return structural_parent[comment.pk]
 
     needs_number: list[tuple[IncomingComment, Comment]] = []
     for item in order:
         parent_key = parent_of[item.origin_id]
         parent = placed[parent_key] if parent_key else None
-        source = _source_hash(item, parent_key)
-        comment = existing.get(item.origin_id)
+        lost = missing.get(item.origin_id)
+        source = _source_hash(item, parent_key or (f"?{lost}" if lost else None))
+        comment = matched.get(item.origin_id)
         if comment is not None and comment.origin_hash == source:
             report.counts["comments_unchanged"] += 1
             placed[item.origin_id] = placed_by_pk[comment.pk] = comment
-            structural_parent[comment.pk] = placed_by_pk.get(comment.parent_id or 0)
             continue
         in_reply_to = parent
         # Past the deepest level a reply joins its parent's level (as post_comment does).
         while parent is not None and parent.depth >= rules.max_depth - 1:
-            parent = structural_parent[parent.pk]
+            parent = level_up(parent)
         before = tuple(getattr(comment, name) for name in _UPDATED) if comment else None
         if comment is None:
             comment = Comment(pk=next(new_ids), post_id=post.pk, origin_id=item.origin_id)
+        elif comment.origin_id != item.origin_id:
+            # A copy imported first (from Disqus) meets its original (from WordPress): the
+            # original's id leads, the copy's stays as the alias.
+            comment.origin_alias = comment.origin_id
+            comment.origin_id = item.origin_id
+            report.counts["comments_merged"] += 1
+        if item.alias:
+            comment.origin_alias = item.alias
+        comment.missing_parent = lost
         for name in _COMPARED:
             setattr(comment, name, getattr(item, name))
         comment.origin_hash = source

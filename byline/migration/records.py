@@ -50,14 +50,16 @@ class WxrAuthor:
 
 @dataclass
 class WxrTerm:
-    """A category or tag from the channel's term list."""
+    """A term from the channel's term list: a category, a tag, a navigation menu, a post
+    format or a term of any other taxonomy. Names are as WordPress stores them (HTML)."""
 
-    kind: str  # "category" or "tag"
+    kind: str  # "category", "tag", or the taxonomy's name ("nav_menu", "post_format", "genre")
     slug: str
     name: str
     source_id: int | None = None
     parent_slug: str = ""
     description: str = ""
+    meta: dict[str, list[str]] = field(default_factory=dict)  # wp:termmeta
 
 
 @dataclass
@@ -98,10 +100,21 @@ class WxrItem:
     parent_source_id: int | None = None
     menu_order: int = 0
     attachment_url: str = ""
+    password: str = ""  # wp:post_password
     # (domain, nicename, label) for each <category domain=…> of the item: categories and tags.
     terms: list[tuple[str, str, str]] = field(default_factory=list)
     meta: dict[str, list[str]] = field(default_factory=dict)
     comments: list[WxrComment] = field(default_factory=list)
+
+
+@dataclass
+class RefusedRecord:
+    """An entry of an archive that cannot be imported, yielded in its place so that the import
+    goes on and the report says what was left out and why (e.g. an item over the size cap)."""
+
+    kind: str  # what the entry is: "item", "post" (a Disqus comment), "thread", "comment", …
+    label: str  # which one, in words the person importing recognises ("post 12 ('Title')")
+    reason: str  # a sentence: why it was refused
 
 
 @dataclass
@@ -129,3 +142,5 @@ class DisqusPost:
     author_username: str = ""
     is_anonymous: bool = False
     ip_address: str = ""
+    # The post's own <id>: empty, except for comments Disqus got from WordPress ("wp_id=123").
+    identifier: str = ""

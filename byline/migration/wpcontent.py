@@ -25,16 +25,50 @@ import bisect
 import html
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+
+import nh3
 
 from byline.core.rendering import COMMENT, POST, Profile, safe_url, sanitize
 
 __all__ = [
+    "GalleryImage",
+    "GalleryResolver",
     "convert_shortcodes",
+    "html_to_text",
     "strip_block_comments",
     "wordpress_comment_to_html",
     "wordpress_to_html",
     "wpautop",
 ]
+
+
+def html_to_text(value: str) -> str:
+    """A WordPress title or term name (HTML: ``Media &amp; Text``, ``Title <em>With</em>``)
+    as the plain text a reader saw: tags dropped, entities decoded exactly once.
+
+    The HTML parser reads the markup and re-escapes only the text (``&``, ``<``, ``>``), which
+    ``html.unescape`` then decodes, so ``&amp;amp;`` in the source stays a visible ``&amp;``
+    exactly as WordPress showed it.
+    """
+    if "<" not in value and "&" not in value:
+        return value
+    return html.unescape(nh3.clean(value, tags=set(), strip_comments=True))
+
+
+@dataclass(frozen=True)
+class GalleryImage:
+    """One image of a ``[gallery]``: ``key`` is its WordPress attachment id."""
+
+    key: str
+    src: str
+    alt: str = ""
+    caption: str = ""
+
+
+# Given a gallery's attachment ids in order (or None: "the images attached to this post"),
+# the images to show. See ``byline.migration.media``.
+GalleryResolver = Callable[[list[str] | None], list[GalleryImage]]
 
 # --------------------------------------------------------------------------------------------
 # wpautop
@@ -550,8 +584,9 @@ def _protect(text: str, protected: list[str]) -> str:
 class _ShortcodeConverter:
     """do_shortcode() for the shortcodes Byline knows, over text with protected placeholders."""
 
-    def __init__(self, protected: list[str]) -> None:
+    def __init__(self, protected: list[str], gallery: GalleryResolver | None = None) -> None:
         self.protected = protected
+        self.gallery = gallery
         # Shortcode names are case-sensitive in WordPress: "[Caption]" was never a caption.
         self.handlers: dict[str, _Handler] = {
             "caption": self._caption,
@@ -675,12 +710,35 @@ class _ShortcodeConverter:
         return next((link for c in candidates if c and (link := _link(c))), None)
 
     def _gallery(self, atts: _ShortcodeAtts, content: str | None) -> str | None:
-        # A gallery is built from the WordPress media library, which does not come with the
-        # export; leave a visible mark where it was.
-        return "[gallery]" + (self.convert(content) if content else "")
+        # gallery_shortcode(): the images named by ids= (or include=), else those attached to
+        # the post, minus exclude=; each links to its file (link="none": no link). WordPress
+        # prints nothing for a gallery without images, and so does this.
+        named, _ = atts
+        wanted = _id_list(named.get("ids") or named.get("include") or "")
+        excluded = set(_id_list(named.get("exclude", "")))
+        images = self.gallery(wanted or None) if self.gallery is not None else []
+        figures = []
+        for image in images:
+            if image.key in excluded or not safe_url(image.src):
+                continue
+            src = html.escape(image.src, quote=True)
+            picture = f'<img src="{src}" alt="{html.escape(image.alt, quote=True)}">'
+            if named.get("link") != "none":
+                picture = f'<a href="{src}">{picture}</a>'
+            if image.caption:
+                picture += f"<br><small>{html.escape(image.caption)}</small>"
+            figures.append(f"<li>{picture}</li>")
+        after = self.convert(content) if content else ""
+        if not figures:
+            return after
+        return f'<figure class="gallery"><ul>{"".join(figures)}</ul></figure>{after}'
 
 
-def convert_shortcodes(text: str) -> str:
+def _id_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip().isdigit()]
+
+
+def convert_shortcodes(text: str, gallery: GalleryResolver | None = None) -> str:
     """Expand the WordPress shortcodes Byline can represent and keep all others visible.
 
     * ``[caption …]<img …> text[/caption]`` (and ``[wp_caption]``) becomes
@@ -688,7 +746,8 @@ def convert_shortcodes(text: str) -> str:
       ``alt``, ``width`` and ``height`` and any link around it;
     * ``[embed]URL[/embed]``, ``[youtube URL]``, ``[vimeo URL]``, ``[video src=URL]`` and
       ``[audio src=URL]`` become a plain link to the URL (Byline embeds no third-party players);
-    * ``[gallery …]`` becomes the visible text ``[gallery]``;
+    * ``[gallery …]`` becomes ``<figure class="gallery"><ul><li><a><img></a></li>…</ul>
+      </figure>``, the images found by ``gallery`` (nothing without it, or without images);
     * any other shortcode, or one whose URL is not http(s), is kept exactly as written;
     * ``[[name …]]`` is shown as the literal ``[name …]``, as WordPress shows escaped shortcodes.
 
@@ -700,7 +759,7 @@ def convert_shortcodes(text: str) -> str:
     # NUL marks the placeholders; it has no business in HTML (parsers drop or replace it).
     protected: list[str] = []
     text = _protect(text.replace("\x00", ""), protected)
-    converter = _ShortcodeConverter(protected)
+    converter = _ShortcodeConverter(protected, gallery)
     return converter.restore(converter.convert(text))
 
 
@@ -713,7 +772,15 @@ def convert_shortcodes(text: str) -> str:
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
 
 
-def wordpress_to_html(text: str, *, profile: Profile = POST) -> str:
+# <!--nextpage--> split a WordPress post into pages of its own (…/2/, …/3/). Byline shows the
+# whole post on one page, with a visible break where each page began.
+_NEXTPAGE = re.compile(r"<!--\s*nextpage\s*-->")
+PAGE_BREAK = "<hr>"
+
+
+def wordpress_to_html(
+    text: str, *, profile: Profile = POST, gallery: GalleryResolver | None = None
+) -> str:
     """Turn a WordPress post body (``content:encoded`` in a WXR file) into safe Byline HTML.
 
     The steps follow WordPress's display filters: block delimiters are removed, shortcodes are
@@ -722,14 +789,17 @@ def wordpress_to_html(text: str, *, profile: Profile = POST) -> str:
     itself expands shortcodes after autop (``the_content`` priority 11, after
     ``shortcode_unautop``); converting them first gives the same result here because every
     conversion yields single-line HTML whose outer element autop treats like the original
-    shortcode. The result is passed through :func:`byline.core.rendering.sanitize` with
-    ``profile``.
+    shortcode. ``<!--nextpage-->`` becomes a visible break (``<hr>``) and ``[gallery]`` the
+    images ``gallery`` finds. The result is passed through
+    :func:`byline.core.rendering.sanitize` with ``profile``.
     """
     is_block_content = _BLOCK_MARKER in text
     if is_block_content and "wp:shortcode" in text:
         text = _autop_shortcode_blocks(text)
     text = strip_block_comments(text)
-    text = convert_shortcodes(text)
+    if "nextpage" in text:
+        text = _NEXTPAGE.sub(PAGE_BREAK if is_block_content else f"\n\n{PAGE_BREAK}\n\n", text)
+    text = convert_shortcodes(text, gallery)
     if not is_block_content:
         text = wpautop(text)
     return _EMPTY_PARAGRAPH.sub("", sanitize(text, profile))

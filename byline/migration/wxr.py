@@ -17,12 +17,20 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime
 
-from .records import ArchiveError, WxrAuthor, WxrComment, WxrItem, WxrSite, WxrTerm
-from .xmlsafe import MAX_DEPTH, TOO_DEEP, Source, iter_event_batches
+from .records import (
+    ArchiveError,
+    RefusedRecord,
+    WxrAuthor,
+    WxrComment,
+    WxrItem,
+    WxrSite,
+    WxrTerm,
+)
+from .xmlsafe import Source, iter_entries, oversized, too_big
 
 __all__ = ["WxrRecord", "iter_wxr"]
 
-WxrRecord = WxrSite | WxrAuthor | WxrTerm | WxrItem
+WxrRecord = WxrSite | WxrAuthor | WxrTerm | WxrItem | RefusedRecord
 
 # Each WXR version has its own namespace URI for the same ``wp:`` vocabulary; accepting any
 # 1.x keeps 2006-era (1.0) and current (1.2) exports on one code path.
@@ -147,8 +155,15 @@ def _author(elem: ET.Element, names: _Names) -> WxrAuthor:
 
 
 def _term(name: str, elem: ET.Element, names: _Names) -> WxrTerm | None:
-    """A channel-level category, tag or generic term; None for taxonomies Byline lacks."""
-    f = _fields(elem, names)
+    """A channel-level category, tag or term of another taxonomy (kind: its name)."""
+    f: dict[str, str] = {}
+    meta: dict[str, list[str]] = {}
+    for child in elem:
+        child_name = names(child.tag)
+        if child_name == "wp:termmeta":
+            _add_meta(meta, child, names)
+        elif child_name not in f:
+            f[child_name] = _text(child)
     if name == "wp:category":
         kind = "category"
         slug, label = f.get("wp:category_nicename", ""), f.get("wp:cat_name", "")
@@ -159,10 +174,10 @@ def _term(name: str, elem: ET.Element, names: _Names) -> WxrTerm | None:
         parent, description = "", f.get("wp:tag_description", "")
     else:
         # wp:term (WXR 1.1+) covers every taxonomy: nav menus, post formats, plugins' own.
-        found = _TERM_KINDS.get(f.get("wp:term_taxonomy", "").strip())
-        if found is None:
+        taxonomy = f.get("wp:term_taxonomy", "").strip()
+        if not taxonomy:
             return None
-        kind = found
+        kind = _TERM_KINDS.get(taxonomy, taxonomy)
         slug, label = f.get("wp:term_slug", ""), f.get("wp:term_name", "")
         parent, description = f.get("wp:term_parent", ""), f.get("wp:term_description", "")
     slug = slug.strip()
@@ -173,6 +188,7 @@ def _term(name: str, elem: ET.Element, names: _Names) -> WxrTerm | None:
         source_id=_int(f.get("wp:term_id"), f"The {kind} {slug!r}"),
         parent_slug=parent.strip(),
         description=description,
+        meta=meta,
     )
 
 
@@ -275,75 +291,87 @@ def _item(elem: ET.Element, names: _Names) -> WxrItem:
         parent_source_id=_int(f.get("wp:post_parent"), subject, zero_is_none=True),
         menu_order=_int(f.get("wp:menu_order"), subject) or 0,
         attachment_url=f.get("wp:attachment_url", "").strip(),
+        password=f.get("wp:post_password", ""),
         terms=_item_terms(raw_terms),
         meta=meta,
         comments=[_comment(c, names, what) for c in comment_elems],
     )
 
 
-def iter_wxr(source: Source) -> Iterator[WxrRecord]:
+def iter_wxr(source: Source, *, max_item_bytes: int | None = None) -> Iterator[WxrRecord]:
     """Stream the records of a WordPress WXR 1.0–1.2 export, in file order.
 
     ``source`` is a path or a binary file object (left open). Yields one :class:`WxrSite`
     first (once the channel header has been read), then :class:`WxrAuthor`, :class:`WxrTerm`
-    (categories and tags; other taxonomies are skipped) and :class:`WxrItem` records (every
+    (categories, tags and the terms of every other taxonomy) and :class:`WxrItem` records (every
     post type, with its comments, meta and terms) as they appear.
 
     Missing elements get their defaults. Broken XML, a DOCTYPE or entity declaration, invalid
     UTF-8 or a file that is not a WXR export raise :class:`ArchiveError` with the line and
     column; that can happen after many records were yielded, and the caller must expect it.
+    An item (or any other channel entry) larger than ``max_item_bytes`` (see
+    :func:`~byline.migration.xmlsafe.iter_entries`) is not read whole: a
+    :class:`RefusedRecord` naming it takes its place and the rest of the file follows.
     """
     names = _Names()
     site = WxrSite()
     site_done = False
-    root: ET.Element | None = None
-    channel: ET.Element | None = None
     in_channel = False
-    depth = 0
-    for batch in iter_event_batches(source):
-        for event, elem in batch:
-            if event == "start":
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise ArchiveError(TOO_DEEP)
-                if depth == 3:
-                    if in_channel and not site_done and names(elem.tag) in _BODY_STARTS:
-                        site_done = True
-                        site.wxr_version = site.wxr_version or names.wp_version
-                        yield site
-                elif depth == 1:
-                    if elem.tag != "rss":
-                        raise _not_wxr(elem.tag)
-                    root = elem
-                elif depth == 2 and elem.tag == "channel":
-                    channel, in_channel = elem, True
-                continue
-            depth -= 1
-            if depth == 2 and in_channel and channel is not None:
-                # A complete child of <channel>: turn it into a record, then drop it from the tree.
-                name = names(elem.tag)
-                if name == "item":
-                    record: WxrRecord | None = _item(elem, names)
-                elif name == "wp:author":
-                    record = _author(elem, names)
-                elif name in ("wp:category", "wp:tag", "wp:term"):
-                    record = _term(name, elem, names)
-                else:
-                    record = None
-                    attr = _SITE_FIELDS.get(name)
-                    if attr is not None and not site_done and not getattr(site, attr):
-                        setattr(site, attr, _text(elem).strip())
-                del channel[:]
-                if record is not None:
-                    yield record
-            elif depth == 1 and root is not None:
-                # The channel (or a stray sibling) is complete: drop it so the root stays empty.
-                in_channel = False
-                del root[:]
+    for what, depth, elem in iter_entries(source, item_depth=3, max_item_bytes=max_item_bytes):
+        if what == "start":
+            if depth == 3:
+                if in_channel and not site_done and names(elem.tag) in _BODY_STARTS:
+                    site_done = True
+                    site.wxr_version = site.wxr_version or names.wp_version
+                    yield site
+            elif depth == 1:
+                if elem.tag != "rss":
+                    raise _not_wxr(elem.tag)
+            else:
+                in_channel = elem.tag == "channel"
+            continue
+        if what == "end":
+            in_channel = False  # the channel (or a stray sibling of it) is complete
+            continue
+        if not in_channel:
+            continue
+        # A complete child of <channel> (iter_entries drops it from the tree afterwards).
+        name = names(elem.tag)
+        if what == "refused":
+            yield _refused(name, elem, names)
+            continue
+        if name == "item":
+            record: WxrRecord | None = _item(elem, names)
+        elif name == "wp:author":
+            record = _author(elem, names)
+        elif name in ("wp:category", "wp:tag", "wp:term"):
+            record = _term(name, elem, names)
+        else:
+            record = None
+            attr = _SITE_FIELDS.get(name)
+            if attr is not None and not site_done and not getattr(site, attr):
+                setattr(site, attr, _text(elem).strip())
+        if record is not None:
+            yield record
     if not site_done:
         # A channel with nothing in it (or no channel at all) is still a site.
         site.wxr_version = site.wxr_version or names.wp_version
         yield site
+
+
+def _refused(name: str, elem: ET.Element, names: _Names) -> RefusedRecord:
+    """An entry over the size cap, named from what was read of it before the cap."""
+    f: dict[str, str] = {}
+    for child in elem:
+        f.setdefault(names(child.tag), child.text or "")
+    cap = oversized(elem) or 0
+    if name == "item":
+        post_type = f.get("wp:post_type", "").strip() or "post"
+        title = f.get("title", "")[:100]
+        label = f"{post_type} {f.get('wp:post_id', '').strip() or '(no id)'} ({title!r})"
+    else:
+        label = f"<{name}>"
+    return RefusedRecord(kind=name, label=label, reason=too_big(cap))
 
 
 def _not_wxr(tag: str) -> ArchiveError:

@@ -12,7 +12,17 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from byline.publishing.models import Category, Post, PostRevision, SlugRedirect, Tag
+from byline.publishing.models import (
+    Category,
+    Menu,
+    MenuItem,
+    Post,
+    PostRevision,
+    SlugRedirect,
+    Tag,
+    Taxonomy,
+    Term,
+)
 from byline.publishing.services import can_edit_post, restore_revision, save_post
 
 
@@ -48,7 +58,7 @@ class PostAdminForm(forms.ModelForm[Post]):
         model = Post
         fields = (
             "title", "slug", "author", "excerpt", "body", "status", "published_at",
-            "comments_open", "categories", "tags",
+            "comments_open", "categories", "tags", "terms", "parent",
         )  # fmt: skip
         widgets = {"body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"})}
 
@@ -60,14 +70,14 @@ class PostAdmin(admin.ModelAdmin[Post]):
     list_filter = ("status", "categories", "author")
     search_fields = ("title", "body")
     prepopulated_fields = {"slug": ("title",)}
-    filter_horizontal = ("categories", "tags")
+    filter_horizontal = ("categories", "tags", "terms")
     date_hierarchy = "published_at"
     readonly_fields = ("preview_link",)
     inlines = [RevisionInline]
     fieldsets = (
         (None, {"fields": ("title", "slug", "author", "excerpt", "body", "preview_link")}),
-        ("Publishing", {"fields": ("status", "published_at", "comments_open")}),
-        ("Filing", {"fields": ("categories", "tags")}),
+        ("Publishing", {"fields": ("status", "published_at", "comments_open", "password")}),
+        ("Filing", {"fields": ("categories", "tags", "terms", "parent")}),
     )
 
     @admin.display(description="State")
@@ -135,3 +145,34 @@ class PostRevisionAdmin(admin.ModelAdmin[PostRevision]):
 class SlugRedirectAdmin(admin.ModelAdmin[SlugRedirect]):
     list_display = ("old_slug", "post", "created_at")
     search_fields = ("old_slug",)
+
+
+@admin.register(Taxonomy)
+class TaxonomyAdmin(admin.ModelAdmin[Taxonomy]):
+    list_display = ("label", "name", "slug", "is_public")
+    prepopulated_fields = {"slug": ("label",)}
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin[Term]):
+    list_display = ("name", "taxonomy", "slug")
+    list_filter = ("taxonomy",)
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name", "slug")
+
+
+class MenuItemInline(admin.TabularInline[MenuItem, Menu]):
+    model = MenuItem
+    extra = 1
+    fields = ("order", "parent", "label", "post", "category", "tag", "term", "url")
+    raw_id_fields = ("post", "parent")
+    ordering = ("order", "id")
+
+
+@admin.register(Menu)
+class MenuAdmin(admin.ModelAdmin[Menu]):
+    """Navigation menus; the one marked "in header" is shown at the top of every page."""
+
+    list_display = ("name", "slug", "in_header")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [MenuItemInline]

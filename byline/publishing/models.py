@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from byline.core.rendering import safe_url
+
 
 class Category(models.Model):
     """A nestable section of the site (Politics › Middle East)."""
@@ -77,6 +79,65 @@ class Tag(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("publishing:tag", kwargs={"slug": self.slug})
+
+
+# WordPress's post formats are terms of this taxonomy; their archives live at /type/<format>/.
+POST_FORMAT = "post_format"
+
+
+class Taxonomy(models.Model):
+    """A way of filing posts besides categories and tags: a WordPress custom taxonomy
+    ("genre", "series") or the post formats. Public ones have archives at /<slug>/<term>/."""
+
+    name = models.CharField(
+        max_length=32, unique=True, help_text="The name WordPress knows it by (post_format)."
+    )
+    label = models.CharField(max_length=100)
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        allow_unicode=True,
+        help_text="The first part of its archives' addresses: /<slug>/<term>/.",
+    )
+    is_public = models.BooleanField(
+        default=True, help_text="Show its terms on posts and give each term an archive page."
+    )
+
+    class Meta:
+        verbose_name_plural = "taxonomies"
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Term(models.Model):
+    """One term of a :class:`Taxonomy` (the format "Aside", the genre "Fiction")."""
+
+    taxonomy = models.ForeignKey(Taxonomy, on_delete=models.CASCADE, related_name="terms")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, allow_unicode=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["taxonomy", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "slug"], name="term_slug_per_taxonomy")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.taxonomy.label}: {self.name}"
+
+    def clean(self) -> None:
+        if self.slug.isdigit():
+            # Its archive's address would read as an old numeric one (/archives/123/).
+            raise ValidationError({"slug": "A term's slug needs a letter or a dash."})
+
+    def get_absolute_url(self) -> str:
+        return reverse("by-slug", kwargs={"slug": f"{self.taxonomy.slug}/{self.slug}"})
 
 
 class BodyFormat(models.TextChoices):
@@ -151,6 +212,22 @@ class Post(models.Model):
     body_html = models.TextField(editable=False, default="")
     categories = models.ManyToManyField(Category, blank=True, related_name="posts")
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    # Custom taxonomies and the post format. ``has_terms`` (kept by a signal) spares posts
+    # without any the query that would read them.
+    terms = models.ManyToManyField(Term, blank=True, related_name="posts")
+    has_terms = models.BooleanField(default=False, editable=False)
+    # Pages nest (About › Team, at /about/team/); ``page_path`` is the slash-joined slugs from
+    # the top, kept up to date on save like ``Category.path``. Empty for posts.
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        limit_choices_to={"kind": "page"},
+        help_text="Pages only: the page this one sits under; its address nests under it.",
+    )
+    page_path = models.CharField(max_length=1000, editable=False, default="")
     comments_open = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -202,9 +279,68 @@ class Post(models.Model):
             return self.get_status_display()
         return "Scheduled" if self.is_scheduled else "Published"
 
+    def page_chain(self) -> list[Post]:
+        """From the top-level page down to this one (just this one for a post)."""
+        chain: list[Post] = []
+        node: Post | None = self
+        while node is not None and len(chain) < 20:  # 20 guards against a cycle
+            chain.append(node)
+            node = node.parent if node.kind == self.Kind.PAGE else None
+        return list(reversed(chain))
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        if self.kind != self.Kind.PAGE:
+            raise ValidationError({"parent": "Only pages sit under another page."})
+        node: Post | None = self.parent
+        while node is not None:
+            if node.kind != self.Kind.PAGE:
+                raise ValidationError({"parent": "A page can only sit under another page."})
+            if self.pk is not None and node.pk == self.pk:
+                raise ValidationError({"parent": "A page cannot sit under itself."})
+            node = node.parent
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        path = "/".join(p.slug for p in self.page_chain()) if self.kind == self.Kind.PAGE else ""
+        changed = path != self.page_path
+        self.page_path = path
+        fields = kwargs.get("update_fields")
+        if fields is not None and changed and "page_path" not in fields:
+            kwargs["update_fields"] = [*fields, "page_path"]
+        super().save(*args, **kwargs)
+        if self.kind == self.Kind.PAGE and (changed or fields is None):
+            # Subpages' addresses start with this one's.
+            for child in Post.objects.filter(parent=self).exclude(page_path__startswith=f"{path}/"):
+                child.parent = self
+                child.save(update_fields=["page_path"])
+
+    def shown_terms(self) -> list[Term]:
+        """The post's terms of public taxonomies, read once per instance (and not at all for
+        a post that has none)."""
+        if not self.has_terms:
+            return []
+        found: list[Term] | None = self.__dict__.get("_shown_terms")
+        if found is None:
+            cached = getattr(self, "_prefetched_objects_cache", {}).get("terms")
+            terms = cached if cached is not None else self.terms.select_related("taxonomy")
+            found = [t for t in terms if t.taxonomy.is_public]
+            self.__dict__["_shown_terms"] = found
+        return found
+
+    @property
+    def post_format(self) -> Term | None:
+        """The WordPress post format (aside, gallery, quote…), if the post has one."""
+        return next((t for t in self.shown_terms() if t.taxonomy.name == POST_FORMAT), None)
+
+    @property
+    def filed_terms(self) -> list[Term]:
+        """Its terms of public taxonomies other than the post format."""
+        return [t for t in self.shown_terms() if t.taxonomy.name != POST_FORMAT]
+
     def get_absolute_url(self) -> str:
         if self.kind == self.Kind.PAGE:
-            return reverse("by-slug", kwargs={"slug": self.slug})
+            return reverse("by-slug", kwargs={"slug": self.page_path or self.slug})
         when = timezone.localtime(self.published_at or self.created_at or timezone.now())
         return reverse(
             "publishing:post",
@@ -254,3 +390,77 @@ class SlugRedirect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_slug} → {self.post.slug}"
+
+
+class Menu(models.Model):
+    """A navigation menu (from WordPress, or made here); the one ``in_header`` is shown at the
+    top of every page."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    in_header = models.BooleanField(
+        default=False, help_text="Show this menu in the site's header (one menu at most)."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["in_header"], condition=Q(in_header=True), name="one_header_menu"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MenuItem(models.Model):
+    """One link of a menu: to a post or page, a category, a tag, a term, or any address.
+    Items nest under ``parent``; siblings are shown by ``order``."""
+
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    order = models.IntegerField(default=0)
+    label = models.CharField(
+        max_length=200, blank=True, help_text="Empty: the title or name of what it links to."
+    )
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, null=True, blank=True, on_delete=models.CASCADE)
+    term = models.ForeignKey(Term, null=True, blank=True, on_delete=models.CASCADE)
+    url = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="For a link to anything else: an http(s) address or one on this site (/…).",
+    )
+
+    class Meta:
+        ordering = ["menu", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text() or self.url
+
+    def target(self) -> Post | Category | Tag | Term | None:
+        return self.post or self.category or self.tag or self.term
+
+    def text(self) -> str:
+        if self.label:
+            return self.label
+        target = self.target()
+        if isinstance(target, Post):
+            return target.title
+        return target.name if target is not None else ""
+
+    def href(self) -> str:
+        """Where the item points; empty when that is not readable (a draft, a bad address)."""
+        target = self.target()
+        if isinstance(target, Post):
+            return target.get_absolute_url() if target.is_live else ""
+        if target is not None:
+            return target.get_absolute_url()
+        url = self.url.strip()
+        if url.startswith(("/", "#")) and not url.startswith("//"):
+            return url
+        return safe_url(url)

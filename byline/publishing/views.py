@@ -12,18 +12,36 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from byline.accounts.models import User
-from byline.core import memo, pagecache
+from byline.core import bidi, memo, pagecache
 from byline.core.caching import shared_when_anonymous
+from byline.core.clientip import client_ip
 from byline.discussion.forms import CommentForm
 from byline.discussion.fragments import splice
 from byline.discussion.page import discussion_context
-from byline.publishing.models import Category, Post, SlugRedirect, Tag, next_scheduled
+from byline.moderation import ratelimits
+from byline.publishing import protection
+from byline.publishing.models import (
+    Category,
+    Post,
+    SlugRedirect,
+    Tag,
+    Taxonomy,
+    Term,
+    next_scheduled,
+)
 from byline.publishing.services import can_edit_post
 
 MONTHS = [
@@ -74,14 +92,17 @@ def _shown_with(post: Post) -> tuple[object, ...]:
 
 def summary_html(post: Post) -> str:
     """A post's entry in a listing (remembered per process by what it shows, see core.memo)."""
-    key = ("summary", _SUMMARY, post.public_comment_count, *_shown_with(post))
+    key = ("summary", _SUMMARY, post.public_comment_count, post.is_protected, *_shown_with(post))
     return memo.rendered(key, lambda: render_to_string("publishing/_summary.html", {"post": post}))
 
 
 def article_html(post: Post) -> str:
     """A post's header, body and footer on its own page (remembered like ``summary_html``)."""
     tags = tuple((t.pk, t.slug, t.name) for t in post.tags.all())
-    key = ("article", _ARTICLE, tags, *_shown_with(post))
+    terms = tuple(
+        (t.pk, t.slug, t.name, t.taxonomy.slug, t.taxonomy.label) for t in post.shown_terms()
+    )
+    key = ("article", _ARTICLE, tags, terms, *_shown_with(post))
     return memo.rendered(key, lambda: render_to_string("publishing/_article.html", {"post": post}))
 
 
@@ -126,7 +147,11 @@ def render_post(
     nudge: str = "",
 ) -> HttpResponse:
     """The post page with its discussion; also used to re-show a comment form with errors or
-    with the moderation nudge (``nudge``: why the comment may come across badly)."""
+    with the moderation nudge (``nudge``: why the comment may come across badly). A
+    password-protected post this visitor has not opened shows its password form instead of
+    its body and discussion."""
+    if not protection.may_read(request, post):
+        return render_locked(request, post, status=status)
     context = {
         "post": post,
         "preview": preview,
@@ -136,6 +161,37 @@ def render_post(
     }
     page = render_to_string("publishing/post_detail.html", context, request)
     return HttpResponse(splice(page, context["thread_chunks"]), status=status)
+
+
+def render_locked(
+    request: HttpRequest, post: Post, *, status: int = 200, wrong_password: bool = False
+) -> HttpResponse:
+    """A protected post as strangers see it: title, byline and the password form."""
+    context = {"post": post, "wrong_password": wrong_password}
+    return render(request, "publishing/post_locked.html", context, status=status)
+
+
+# Not CSRF-checked, as WordPress's own post password form is not: what a forged request could
+# do is open, in the victim's browser, a post whose password the forger already knows. This
+# keeps the locked page free of per-visitor tokens, so one copy serves every stranger.
+@csrf_exempt
+@require_POST
+def unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a reader's password for a protected post; right, the post opens for them."""
+    post = get_object_or_404(Post.objects.live().select_related("author"), pk=pk)
+    if not post.is_protected:
+        return HttpResponseRedirect(post.get_absolute_url())
+    try:
+        ratelimits.hit(protection.UNLOCK_ATTEMPT, ip=client_ip(request))
+    except ratelimits.RateLimited as limited:
+        response = render_locked(request, post, status=429)
+        response["Retry-After"] = str(limited.retry_after)
+        return response
+    if not protection.password_matches(post, request.POST.get("password", "")):
+        return render_locked(request, post, status=403, wrong_password=True)
+    response = HttpResponseRedirect(post.get_absolute_url())
+    protection.remember_opened(request, response, post)
+    return response
 
 
 def _post_from_old_slug(slug: str) -> Post | None:
@@ -176,12 +232,28 @@ def post_detail(request: HttpRequest, year: int, month: str, slug: str) -> HttpR
 @require_safe
 @shared_when_anonymous
 def by_slug(request: HttpRequest, slug: str) -> HttpResponse:
-    """A page (``/about/``), or ``/old-slug/`` (a style many blogs used) → the post's address."""
-    post = _live_post(request, slug=slug) or _post_from_old_slug(slug)
+    """A page (``/about/``, a subpage ``/about/team/``), a term's archive (``/type/aside/``),
+    or ``/old-slug/`` (a style many blogs used) → the post's address.
+
+    A page is found by its own slug (the last segment; slugs are unique) and shown only at its
+    full address; any other path ending in its slug (``/team/`` once it moved under About, or
+    an old parent's path) redirects there.
+    """
+    segments = slug.split("/")
+    post = _live_post(request, slug=segments[-1])
+    if (
+        post is not None
+        and post.kind == Post.Kind.PAGE
+        and request.path == unquote(post.get_absolute_url())
+    ):
+        return render_post(request, post)
+    if len(segments) == 2:
+        taxonomy = Taxonomy.objects.filter(slug=segments[0], is_public=True).first()
+        if taxonomy is not None:
+            return term_archive(request, taxonomy, segments[1])
+    post = post or _post_from_old_slug(segments[-1])
     if post is None:
         raise Http404("No post lives at this address.")
-    if post.kind == Post.Kind.PAGE and request.path == unquote(post.get_absolute_url()):
-        return render_post(request, post)
     return HttpResponsePermanentRedirect(post.get_absolute_url())
 
 
@@ -230,9 +302,18 @@ def tag(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @listing_page
+def term_archive(request: HttpRequest, taxonomy: Taxonomy, slug: str) -> HttpResponse:
+    """The posts filed under a term of a public taxonomy (``/type/aside/``, ``/genre/noir/``)."""
+    term = get_object_or_404(Term, taxonomy=taxonomy, slug=slug)
+    posts = _listing().filter(terms=term)
+    return _render_list(request, posts, f"{taxonomy.label}: {term.name}", term=term)
+
+
+@listing_page
 def author(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User, username=username)
     posts = _listing().filter(author=person)
     if not posts.exists():
         raise Http404("This person has not published anything yet.")
-    return _render_list(request, posts, f"Posts by {person.public_name}", author=person)
+    heading = f"Posts by {bidi.isolated(person.public_name)}"
+    return _render_list(request, posts, heading, author=person)

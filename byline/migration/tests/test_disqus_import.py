@@ -8,6 +8,7 @@ import pytest
 
 from byline.discussion.models import Comment
 from byline.migration.disqus_import import import_disqus
+from byline.migration.models import UnattachedThread
 from byline.migration.wordpress import import_wordpress
 from byline.publishing.models import Post
 
@@ -63,7 +64,8 @@ def test_threads_match_posts_by_old_link_identifier_or_address(tmp_path):
     )  # fmt: skip
     report = import_disqus(disqus(tmp_path, body))
     assert report.counts["threads_matched"] == 3 and report.counts["threads_unmatched"] == 1
-    assert report.counts["comments_on_unmatched_threads"] == 1
+    assert report.counts["disqus_posts_unattached"] == 1  # kept, with its thread
+    assert UnattachedThread.objects.get(source_id="4").comment_count == 1
     assert report.notes
     origins = set(Comment.objects.filter(post=target).values_list("origin_id", flat=True))
     assert {"dsq:11", "dsq:12", "dsq:13"} <= origins

@@ -24,6 +24,7 @@ from byline.migration.records import (
     ArchiveError,
     DisqusPost,
     DisqusThread,
+    RefusedRecord,
     WxrAuthor,
     WxrItem,
     WxrSite,
@@ -74,7 +75,7 @@ def notebook() -> list[object]:
 
 def test_wxr_yields_site_first_then_authors_terms_items_in_file_order(notebook):
     kinds = [type(r).__name__ for r in notebook]
-    assert kinds == ["WxrSite"] + ["WxrAuthor"] * 2 + ["WxrTerm"] * 6 + ["WxrItem"] * 5
+    assert kinds == ["WxrSite"] + ["WxrAuthor"] * 2 + ["WxrTerm"] * 7 + ["WxrItem"] * 5
     assert notebook[0] == WxrSite(
         title="Harbour Notebook ⚓",
         link="https://notebook.example.net",
@@ -104,11 +105,11 @@ def test_wxr_terms_nested_categories_tags_and_generic_terms(notebook):
     assert terms["category", "long-reads"].parent_slug == "essays"
     assert terms["category", "long-reads"].source_id == 4
     assert terms["tag", "islands"].name == "Islands"
-    # wp:term: post_tag → tag, category → category (with parent), nav_menu skipped.
+    # wp:term: post_tag → tag, category → category (with parent), other taxonomies by name.
     assert terms["tag", "harbours"].source_id == 21
     assert terms["category", "notes"].parent_slug == "essays"
-    assert "main-menu" not in {slug for _, slug in terms}
-    assert len(terms) == 6
+    assert terms["nav_menu", "main-menu"].kind == "nav_menu"
+    assert len(terms) == 7
 
 
 def test_wxr_published_post_keeps_body_quote_slug_terms_and_old_slugs(notebook):
@@ -404,18 +405,21 @@ def test_disqus_posts_replies_before_parents_deleted_spam_and_anonymous(disqus):
     assert (spam.is_deleted, spam.is_spam, spam.thread_id) == (False, True, "1002")
 
 
-def test_disqus_refuses_wxr_and_posts_without_ids():
+def test_disqus_refuses_wxr_and_reports_posts_without_ids_instead_of_stopping():
     with pytest.raises(ArchiveError, match="WordPress"):
         list(iter_disqus(WXR_12))
-    doc = b'<disqus xmlns="http://disqus.com"><post><message>x</message></post></disqus>'
-    with pytest.raises(ArchiveError, match="no dsq:id"):
-        list(iter_disqus(io.BytesIO(doc)))
     doc = (
         b'<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">'
-        b'<post dsq:id="7"><message>x</message></post></disqus>'
+        b"<post><message>x</message><createdAt>2012-01-02T10:00:00Z</createdAt></post>"
+        b'<post dsq:id="7"><message>x</message></post>'
+        b'<post dsq:id="8"><message>y</message><thread dsq:id="1"/></post></disqus>'
     )
-    with pytest.raises(ArchiveError, match=r"Comment 7 .* names no thread"):
-        list(iter_disqus(io.BytesIO(doc)))
+    first, second, third = list(iter_disqus(io.BytesIO(doc)))
+    assert isinstance(first, RefusedRecord) and "no dsq:id" in first.reason
+    assert first.label == "comment #1 of the file (no dsq:id) of 2012-01-02T10:00:00Z"
+    assert isinstance(second, RefusedRecord) and second.label == "comment 7"
+    assert "names no thread" in second.reason
+    assert isinstance(third, DisqusPost) and third.source_id == "8"
 
 
 # --- Hostile input -----------------------------------------------------------------------------
@@ -548,7 +552,7 @@ def test_truncated_file_reports_truncation_after_yielding_what_came_before():
     cut = data[: data.index(b"Half-written thoughts") + 10]
     records, error = _collect_until_error(iter_wxr(io.BytesIO(cut)))
     # Everything before the cut came out (the caller's transaction decides what to keep)...
-    assert [type(r).__name__ for r in records].count("WxrTerm") == 6
+    assert [type(r).__name__ for r in records].count("WxrTerm") == 7
     assert len(_items(records)[101].comments) == 9
     assert 102 not in _items(records)
     # ...and then the error, in words, at the end of what there is.
@@ -571,7 +575,7 @@ def test_invalid_utf8_names_the_encoding_and_the_exact_place():
     assert "not valid UTF-8" in error.message
     assert "0xFF" in error.message
     assert (error.line, error.column) == _position(data, b"\xff")
-    assert len(_of(records, WxrTerm)) == 6  # what came before was still yielded
+    assert len(_of(records, WxrTerm)) == 7  # what came before was still yielded
 
 
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 7, 64])

@@ -12,7 +12,9 @@ import pytest
 
 from byline.core.rendering import COMMENT
 from byline.migration.wpcontent import (
+    GalleryImage,
     convert_shortcodes,
+    html_to_text,
     strip_block_comments,
     wordpress_comment_to_html,
     wordpress_to_html,
@@ -219,8 +221,74 @@ def test_a_player_with_no_usable_url_is_kept_as_written():
         assert convert_shortcodes(text) == text
 
 
-def test_gallery_leaves_a_visible_note():
-    assert convert_shortcodes('Photos: [gallery ids="4,5,6" columns="3"]') == "Photos: [gallery]"
+def _gallery(ids: list[str] | None) -> list[GalleryImage]:
+    """Attachments 4, 5 and 6 are images of the post; 7 is not one of them."""
+    known = {
+        key: GalleryImage(key, f"https://pics.example.net/{key}.jpg", alt=f"Picture {key}")
+        for key in ("4", "5", "6")
+    }
+    return [known[k] for k in (ids or ["4", "5", "6"]) if k in known]
+
+
+def test_gallery_shows_the_images_it_names_in_order_linked_to_their_files():
+    assert convert_shortcodes('Photos: [gallery ids="6,4,7" columns="3"]', _gallery) == (
+        'Photos: <figure class="gallery"><ul>'
+        '<li><a href="https://pics.example.net/6.jpg"><img src="https://pics.example.net/6.jpg" '
+        'alt="Picture 6"></a></li>'
+        '<li><a href="https://pics.example.net/4.jpg"><img src="https://pics.example.net/4.jpg" '
+        'alt="Picture 4"></a></li></ul></figure>'
+    )
+
+
+def test_gallery_without_ids_shows_the_posts_images_minus_excluded_and_maybe_unlinked():
+    html = convert_shortcodes('[gallery exclude="5" link="none"]', _gallery)
+    assert html.count("<li>") == 2 and "5.jpg" not in html and "<a " not in html
+
+
+def test_gallery_captions_are_text():
+    def captioned(ids: list[str] | None) -> list[GalleryImage]:
+        return [GalleryImage("1", "https://p.example/1.jpg", caption="<b>Fish</b> & chips")]
+
+    assert "<small>&lt;b&gt;Fish&lt;/b&gt; &amp; chips</small>" in convert_shortcodes(
+        "[gallery]", captioned
+    )
+
+
+def test_gallery_with_no_images_or_no_media_shows_nothing():
+    assert convert_shortcodes('Photos: [gallery ids="9"]', _gallery) == "Photos: "
+    assert convert_shortcodes("Photos: [gallery]") == "Photos: "
+    # An address that is not http(s) is never shown.
+    bad = [GalleryImage("1", "javascript:alert(1)")]
+    assert convert_shortcodes("[gallery]", lambda ids: bad) == ""
+
+
+def test_nextpage_becomes_a_visible_break_in_classic_and_block_content():
+    assert wordpress_to_html("Page one.\n<!--nextpage-->\nPage two.") == (
+        "<p>Page one.</p>\n<hr>\n<p>Page two.</p>\n"
+    )
+    blocks = (
+        "<!-- wp:paragraph -->\n<p>One</p>\n<!-- /wp:paragraph -->\n"
+        "<!-- wp:nextpage -->\n<!--nextpage-->\n<!-- /wp:nextpage -->\n"
+        "<!-- wp:paragraph -->\n<p>Two</p>\n<!-- /wp:paragraph -->"
+    )
+    assert wordpress_to_html(blocks).replace("\n", "") == "<p>One</p><hr><p>Two</p>"
+
+
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        ("Media &amp; Text", "Media & Text"),
+        ("Arts &amp; Culture", "Arts & Culture"),
+        ("Markup: Title <em>With</em> <b>Mark<sup>up</sup></b>", "Markup: Title With Markup"),
+        ("It&#8217;s 5 &lt; 6", "It\u2019s 5 < 6"),
+        ("Twice &amp;amp; shy", "Twice &amp; shy"),  # escaped twice at the source: shown once
+        ("a < b > c & d", "a < b > c & d"),  # not markup: kept as typed
+        ("~`!@#$%^&*()-_=+{}[]/\\;:'\"?,.>", "~`!@#$%^&*()-_=+{}[]/\\;:'\"?,.>"),
+        ("Plain", "Plain"),
+    ],
+)
+def test_titles_and_names_decode_exactly_once_and_lose_their_tags(source, text):
+    assert html_to_text(source) == text
 
 
 def test_unknown_shortcodes_are_kept_exactly():
@@ -299,8 +367,12 @@ def test_block_content_skips_wpautop():
 
 
 def test_the_shortcode_block_is_autopd_like_wordpress_renders_it():
-    text = '<!-- wp:shortcode -->\n[gallery ids="1,2"]\n<!-- /wp:shortcode -->'
-    assert wordpress_to_html(text) == "<p>[gallery]</p>\n"
+    text = "<!-- wp:shortcode -->\nSee [embed]https://v.example/1[/embed]\n<!-- /wp:shortcode -->"
+    assert wordpress_to_html(text) == (
+        '<p>See <a href="https://v.example/1" rel="noopener">https://v.example/1</a></p>\n'
+    )
+    gallery = '<!-- wp:shortcode -->\n[gallery ids="4"]\n<!-- /wp:shortcode -->'
+    assert wordpress_to_html(gallery, gallery=_gallery).startswith('<figure class="gallery">')
 
 
 # --- whole pipeline ------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_post_page_shows_byline_categories_tags_and_body(stranger, make_post):
     response = stranger.get(post.get_absolute_url())
     page = response.content.decode()
     assert "<h1" in page and "The ferry" in page
-    assert 'By <a rel="author" href="/author/author/">Author</a>' in page
+    assert 'By <a rel="author" href="/author/author/"><bdi>Author</bdi></a>' in page
     assert 'href="/category/politics/local/"' in page
     assert 'href="/tag/ferries/"' in page
     assert "<figcaption>Someone</figcaption>" in page

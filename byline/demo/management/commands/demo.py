@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from byline.demo.content import load_demo
+from byline.moderation import learning
 
 
 class Command(BaseCommand):
@@ -14,6 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
+        # The demo's approvals are moderator decisions the classifiers learn from; let that
+        # refit finish before the command exits, so the site starts with it.
+        learning.wait()
         if not result.created:
             self.stdout.write(f"Demo content is already loaded: {result.post.get_absolute_url()}")
             return

@@ -1,4 +1,5 @@
-"""``byline import wordpress|disqus FILE``: bring an archive in, with a progress bar."""
+"""``byline import wordpress|disqus|isso|remark42 FILE``: bring an archive in, with a progress
+bar."""
 
 from __future__ import annotations
 
@@ -19,13 +20,14 @@ from byline.moderation.screening import screen_comments
 
 class Command(BaseCommand):
     help = (
-        "Import a WordPress export (WXR) or a Disqus export. Runs in one transaction: on an "
-        "error nothing is imported. Running it again with the same file changes nothing."
+        "Import a WordPress export (WXR), a Disqus export, an Isso database (comments.db) or a "
+        "Remark42 backup (.gz or unzipped). Runs in one transaction: on an error nothing is "
+        "imported. Running it again with the same file changes nothing."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("kind", choices=KINDS, help="What made the file.")
-        parser.add_argument("file", help="The exported XML file.")
+        parser.add_argument("file", help="The exported file (or Isso's database).")
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
         parser.add_argument(
             "--moderate",
