@@ -7,6 +7,7 @@ back on the form by ``ReportForm.show_errors``.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -50,6 +51,35 @@ class ReportForm(forms.Form):
                 self.add_error(None, message)
 
 
+class DateBox(forms.DateInput):
+    """``<input type=date>`` that never echoes a value it cannot hold: HTML allows only
+    YYYY-MM-DD there, so a hand-typed ``?date_from=yesterday`` shows an empty box (the field's
+    error says what was wrong) instead of an invalid attribute."""
+
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+    def format_value(self, value: Any) -> str | None:
+        shown = super().format_value(value)
+        if shown is None or not re.fullmatch(r"\d{4}-\d\d-\d\d", shown):
+            return None
+        try:
+            date.fromisoformat(shown)  # 2026-02-30 has the shape but is no date
+        except ValueError:
+            return None
+        return shown
+
+
+class NumberBox(forms.NumberInput):
+    """``<input type=number>`` that likewise shows only a number (not ``?comment=x``)."""
+
+    def format_value(self, value: Any) -> str | None:
+        shown = super().format_value(value)
+        return shown if shown is None or re.fullmatch(r"-?\d+", str(shown)) else None
+
+
 class AuditFilterForm(forms.Form):
     """The audit log's filters. A field with a bad value shows its error and filters nothing;
     the other fields still apply."""
@@ -70,13 +100,13 @@ class AuditFilterForm(forms.Form):
     date_from = forms.DateField(
         label="From",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateBox(),
         error_messages={"invalid": "Please give the “from” date as YYYY-MM-DD."},
     )
     date_to = forms.DateField(
         label="To",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateBox(),
         error_messages={"invalid": "Please give the “to” date as YYYY-MM-DD."},
     )
     q = forms.CharField(
@@ -91,6 +121,7 @@ class AuditFilterForm(forms.Form):
         required=False,
         min_value=1,
         max_value=2**63 - 1,  # the database's id range: a larger number must not reach it
+        widget=NumberBox(),
         error_messages={
             "invalid": "A comment id is a whole number, like 42.",
             "min_value": "A comment id is a whole number above 0.",
