@@ -22,7 +22,7 @@ from byline.accounts.roles import AUTHOR, EDITOR, MODERATOR
 from byline.core import memo, pagecache
 from byline.core.models import forget_settings_reads
 from byline.discussion.models import Comment, DiscussionSettings
-from byline.discussion.services import post_comment, validate_submission
+from byline.discussion.services import holds_all_from, post_comment, validate_submission
 from byline.publishing.models import Post
 from byline.publishing.services import save_post
 
@@ -49,6 +49,13 @@ def _clear_caches() -> None:
     pagecache.clear()  # the shared cache (pages, settings) and this process's copy of pages
     memo.clear()
     forget_settings_reads()
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings: Any) -> None:
+    """Hashing is not what these tests are about, and PBKDF2 makes every sign-in ~0.3 s
+    (the sign-in limit tests alone make dozens). Production keeps Django's default."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -176,7 +183,10 @@ def add_comment() -> Callable[..., Comment]:
             parent_id=parent.pk if parent else None,
             user=user,
         )
-        return post_comment(submission, ip_address="127.0.0.1", now=now)
+        # What the site's "hold every new comment" rule decides in the pipeline, applied here
+        # without the rest of the screening (tests of screening post through the intake).
+        outcome = "hold" if holds_all_from(user, post) else "approve"
+        return post_comment(submission, ip_address="127.0.0.1", now=now, outcome=outcome)
 
     return add
 

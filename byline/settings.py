@@ -58,11 +58,18 @@ INSTALLED_APPS = [
     "byline.moderation",
     "byline.migration",
     "byline.demo",
+    # The JSON API (/api/v1/); "ninja" serves Swagger UI's files locally, not from a CDN.
+    "ninja",
+    "byline.api",
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for load balancers, before host checks, redirects and the page cache.
+    "byline.core.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "byline.core.middleware.RequestSizeLimitMiddleware",
+    "byline.core.middleware.SecurityHeadersMiddleware",
+    # Under /api/: every error is the API's JSON error (404s, the body-size limit, 500s).
+    "byline.api.middleware.ApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag on every page, and 304 for a conditional GET (cached pages also carry Last-Modified).
     "django.middleware.http.ConditionalGetMiddleware",
@@ -73,6 +80,9 @@ MIDDLEWARE = [
     "byline.migration.middleware.LegacyURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication, so the larger limit for archive uploads is granted only to an
+    # administrator; before any view or CSRF check reads a body (they read it in process_view).
+    "byline.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -126,17 +136,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "")
 _cache_prefix = env_str("CACHE_KEY_PREFIX", "byline")
 CACHES: dict[str, dict[str, Any]]
+_redis_options = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 if REDIS_URL:
     CACHES = {
+        # A Redis that stops answering is a cache miss, not an error page (core.cache); the
+        # short timeouts keep a dead Redis from holding every request.
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "byline.core.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": _cache_prefix,
+            "OPTIONS": _redis_options,
         },
         "shared": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "byline.core.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{_cache_prefix}-shared",
+            "OPTIONS": _redis_options,
         },
     }
 else:
@@ -210,11 +225,30 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sent on every response by byline.core.middleware.SecurityHeadersMiddleware (and written
+# into docs/nginx-byline.conf for the pages nginx serves itself). Byline's pages run no inline
+# script or style; images in posts may come from anywhere, as old archives link them.
+BYLINE_CONTENT_SECURITY_POLICY = env_str(
+    "BYLINE_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; "
+    "media-src 'self' https:; font-src 'self'; connect-src 'self'; frame-src 'none'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+BYLINE_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+    # Production is HTTPS: plain-HTTP requests are redirected, and browsers are told to come
+    # back only over HTTPS for a year (HSTS). Turn either off in the environment if a site
+    # really must serve HTTP (and see docs/configuration.md for what that costs).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Preloading is a promise to browsers' built-in lists that is slow to take back: the
+    # operator makes it (SECURE_HSTS_PRELOAD=true), so Django's reminder about it is silenced.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -249,6 +283,13 @@ BYLINE_MAX_IMPORT_BYTES = env_int("BYLINE_MAX_IMPORT_BYTES", 2 * 1024**3, minimu
 BYLINE_LARGE_UPLOAD_PATHS = {"/admin/migration/importrun/upload/"}
 # Admin uploads import in a separate process; off runs them inside the request (tests, tiny sites).
 BYLINE_IMPORT_IN_BACKGROUND = env_bool("BYLINE_IMPORT_IN_BACKGROUND", True)
+# The most one entry of an archive may hold (a post with its comments, one Disqus comment): a
+# bigger one is left out, named in the report, and the rest imported. Bounds an import's memory.
+BYLINE_IMPORT_MAX_ITEM_BYTES = env_int(
+    "BYLINE_IMPORT_MAX_ITEM_BYTES", 20 * 1024**2, minimum=64 * 1024
+)
+# An import running on another machine whose heartbeat is older than this is taken for dead.
+BYLINE_IMPORT_STALE_MINUTES = env_int("BYLINE_IMPORT_STALE_MINUTES", 10, minimum=1)
 # A moderator's decision refits the classifiers in a background thread of the process that took
 # it; off refits inside the request, after the decision commits (tests, scripts).
 BYLINE_LEARN_IN_BACKGROUND = env_bool("BYLINE_LEARN_IN_BACKGROUND", True)

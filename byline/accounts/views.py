@@ -8,15 +8,30 @@ from django.views.decorators.http import require_http_methods
 
 from byline.accounts import verification
 from byline.accounts.forms import SignupForm
+from byline.core.clientip import client_ip
+from byline.moderation.ratelimits import SIGN_UP, RateLimited, hit
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     """Readers create an account to comment under a verified name."""
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         next_url = "/"
     form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        # A taken username must be told (it is the account's public handle, shown on author
+        # pages and in the queue); what is limited is how fast one address can ask.
+        try:
+            hit(SIGN_UP, ip=client_ip(request))
+        except RateLimited as limited:
+            form.is_valid()
+            form.add_error(None, str(limited).replace(" Your text is kept below.", ""))
+            response = render(
+                request, "registration/signup.html", {"form": form, "next": next_url}, status=429
+            )
+            response["Retry-After"] = str(limited.retry_after)
+            return response
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -27,7 +42,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the verification mail: GET shows a button, POST verifies."""
     try:

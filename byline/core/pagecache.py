@@ -34,7 +34,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,8 @@ LOCK_SECONDS = 10
 WAIT_SECONDS = 5.0
 WAIT_STEP = 0.003
 HIT_HEADER = "X-Byline-Cache"
+# Addresses that are not pages: never looked up, locked or stored here.
+NOT_PAGES = ("/api/",)
 
 
 def post_part(post_id: int) -> str:
@@ -87,9 +91,19 @@ def store() -> BaseCache:
     return caches["shared"]
 
 
+# The cookie that opens password-protected posts (``publishing.protection``): a page shown to
+# its holder may hold what strangers must not see.
+UNLOCK_COOKIE = "byline_unlock"
+
+
 def personal_cookies() -> tuple[str, ...]:
     """Cookies that make a request's page this visitor's own (never shared)."""
-    return (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, CookieStorage.cookie_name)
+    return (
+        settings.SESSION_COOKIE_NAME,
+        settings.CSRF_COOKIE_NAME,
+        CookieStorage.cookie_name,
+        UNLOCK_COOKIE,
+    )
 
 
 def has_personal_cookie(request: HttpRequest) -> bool:
@@ -215,8 +229,42 @@ def invalidate(*parts: str) -> None:
     # serves a page stored before a change.
     if not parts:
         return
+    held = _held.get()
+    if held is not None:
+        held.update(parts)
+        return
     _bump(parts)
     transaction.on_commit(lambda: _bump(parts), robust=True)
+
+
+# Parts to drop when the current ``invalidating_once`` block ends (None: outside one).
+_held: ContextVar[set[str] | None] = ContextVar("pagecache_held", default=None)
+
+
+def held(part: str) -> bool:
+    """Is ``part`` already noted to be dropped when the current ``invalidating_once`` ends?"""
+    parts = _held.get()
+    return parts is not None and part in parts
+
+
+@contextmanager
+def invalidating_once() -> Iterator[None]:
+    """Within this block ``invalidate`` only notes its parts; each is dropped once when the
+    block ends. For writers of many rows in one transaction (an import), whose changes nobody
+    sees before the commit: open it outside the transaction, so the drop follows the commit,
+    instead of writing tokens to the shared cache for every row."""
+    outer = _held.get()
+    token = _held.set(set())
+    try:
+        yield
+    finally:
+        parts = _held.get() or set()
+        _held.reset(token)
+        if outer is not None:
+            outer.update(parts)
+        elif parts:
+            # Every page depends on the site: when it is among them, it alone drops them all.
+            invalidate(*([SITE] if SITE in parts else sorted(parts)))
 
 
 def clear() -> None:
@@ -500,6 +548,8 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not enabled() or request.method not in ("GET", "HEAD") or has_personal_cookie(request):
             return self.get_response(request)
+        if request.path.startswith(NOT_PAGES):
+            return self.get_response(request)  # the JSON API: its own ETags (byline.api)
         try:
             key = page_key(request)
         except DisallowedHost:

@@ -43,7 +43,7 @@ post = save_post(Post(title="Across processes", slug="across", body="Body.",
                       status="published", published_at=timezone.now()), by=author)
 rules = DiscussionSettings.current(); rules.hold_new_comments = True; rules.save()
 s = validate_submission(post, body="Waiting in the queue", name="Guest", email="g@example.org")
-post_comment(s, ip_address="127.0.0.1")
+post_comment(s, ip_address="127.0.0.1", outcome="hold")
 print(post.get_absolute_url())
 """
 
@@ -161,6 +161,113 @@ def test_a_change_in_one_process_shows_at_once_through_the_others(site):
         for url in urls:
             state, body = _get(url)
             assert state == "miss" and b"checked by a moderator before they appear" not in body
+    finally:
+        for server in servers:
+            _stop(server)
+
+
+MOD_PASSWORD = "across-processes-pw-41"
+SET_MOD_PASSWORD = f"""
+from byline.accounts.models import User
+mod = User.objects.get(username="mod"); mod.set_password("{MOD_PASSWORD}"); mod.save()
+"""
+PENDING_PK = """
+from byline.discussion.models import Comment
+print(Comment.objects.get(body="Waiting in the queue").pk)
+"""
+
+
+class _Browser:
+    """A cookie-keeping HTTP client; cookies are per host, so both servers (two ports of
+    127.0.0.1) see one browser, as they would behind one load balancer."""
+
+    def __init__(self) -> None:
+        import http.cookiejar
+
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
+        )
+
+    def token(self, base: str) -> str:
+        import json
+
+        with self.opener.open(f"{base}/session/csrf/", timeout=10) as response:
+            return str(json.loads(response.read())["csrfToken"])
+
+    def post(self, url: str, data: dict[str, str]) -> int:
+        from urllib.error import HTTPError
+        from urllib.parse import urlencode
+
+        request = urllib.request.Request(url, data=urlencode(data).encode(), method="POST")  # noqa: S310 - our servers
+        request.add_header("Referer", url)
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return int(response.status)
+        except HTTPError as error:
+            return int(error.code)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+@pytest.mark.parametrize("site", ["redis"], indirect=True)
+def test_rate_limits_and_moderation_hold_across_processes(site):
+    """With Redis, one reader cannot get round the per-address comment limit by alternating
+    servers, and a moderator's approval through one server shows through the other at once."""
+    env, path = site
+    subprocess.run([BYLINE, "shell", "-c", SET_MOD_PASSWORD], env=env, check=True, cwd=ROOT)
+    pending = subprocess.run(
+        [BYLINE, "shell", "-c", PENDING_PK], env=env, check=True, cwd=ROOT,
+        capture_output=True, text=True,
+    ).stdout.strip().splitlines()[-1]  # fmt: skip
+    ports = [_free_port(), _free_port()]
+    servers = [_serve(env, port) for port in ports]
+    try:
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        reader = _Browser()
+        token = reader.token(bases[0])
+        post_id = subprocess.run(
+            [BYLINE, "shell", "-c", "from byline.publishing.models import Post; "
+             "print(Post.objects.get(slug='across').pk)"],
+            env=env, check=True, cwd=ROOT, capture_output=True, text=True,
+        ).stdout.strip().splitlines()[-1]  # fmt: skip
+        codes = []
+        for n in range(6):  # the limit is 5 a minute per address, counted in Redis
+            base = bases[n % 2]
+            codes.append(
+                reader.post(
+                    f"{base}/comments/post/{post_id}/",
+                    {
+                        "csrfmiddlewaretoken": token,
+                        "body": f"Comment number {n} across servers.",
+                        "name": "Reader",
+                        "email": "reader@example.org",
+                    },
+                )
+            )
+        assert codes[:5] == [303] * 5, codes
+        assert codes[5] == 429, codes
+
+        moderator = _Browser()
+        token = moderator.token(bases[0])
+        signed_in = moderator.post(
+            f"{bases[0]}/accounts/login/",
+            {"csrfmiddlewaretoken": token, "username": "mod", "password": MOD_PASSWORD},
+        )
+        assert signed_in == 302
+        token = moderator.token(bases[0])  # rotated at sign-in
+        for _ in range(2):  # the page is cached by the other server
+            state, body = _get(f"{bases[1]}{path}")
+        assert state == "hit" and b"Waiting in the queue" not in body
+        approved = moderator.post(
+            f"{bases[0]}/moderation/comments/{pending}/approve/", {"csrfmiddlewaretoken": token}
+        )
+        assert approved == 303
+        state, body = _get(f"{bases[1]}{path}")
+        assert b"Waiting in the queue" in body, state
     finally:
         for server in servers:
             _stop(server)

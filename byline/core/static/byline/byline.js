@@ -44,7 +44,11 @@
       link.addEventListener("click", function (event) {
         event.preventDefault();
         parentInput.value = link.getAttribute("data-reply");
-        heading.textContent = "Reply to comment " + link.getAttribute("data-reply-label");
+        // The name goes in <bdi>, as everywhere else: its direction stays its own.
+        var name = document.createElement("bdi");
+        name.textContent = link.getAttribute("data-reply-name");
+        heading.textContent = "Reply to comment " + link.getAttribute("data-reply-number") + " by ";
+        heading.appendChild(name);
         link.closest("article").insertAdjacentElement("afterend", respond);
         cancel.hidden = false;
         form.querySelector("textarea").focus();
@@ -63,12 +67,59 @@
     var match = /^#comment-(\d+)$/.exec(window.location.hash);
     if (!match || document.getElementById("comment-" + match[1])) return;
     var base = window.location.pathname.replace(/\/?$/, "/");
+    // Ask once: if the server's answer brings us back here without the comment (it is held,
+    // or this visitor may not see it), stay on the page instead of asking again forever.
+    var asked = "byline-asked:" + base + match[1];
+    try {
+      var when = Number(window.sessionStorage.getItem(asked) || 0);
+      if (Date.now() - when < 30000) return;
+      window.sessionStorage.setItem(asked, String(Date.now()));
+    } catch (e) { /* storage off: the server's answer is the only guard */ }
     window.location.replace(base + "comment-" + match[1] + "/");
+  }
+
+  // What the reader types is kept in this browser until the server has shown the comment
+  // back (its anchor on the page they land on). A 500, a dropped connection or a closed tab
+  // loses nothing: the next time the form is shown empty, the draft comes back.
+  function keepDraft(form) {
+    var store;
+    try { store = window.localStorage; store.getItem("x"); } catch (e) { return; }
+    var key = "byline-draft:" + (form.getAttribute("action") || "").split("#")[0];
+    var fields = ["body", "name", "email", "url"];
+    function field(name) { return form.querySelector('[name="' + name + '"]'); }
+    var saved = null;
+    try { saved = JSON.parse(store.getItem(key) || "null"); } catch (e) { saved = null; }
+    var landed = /^#(comment|pending)-\d+$/.test(window.location.hash) &&
+      document.getElementById(window.location.hash.slice(1));
+    if (saved && saved.sent && landed) {
+      store.removeItem(key);  // the server has the comment: the draft's work is done
+      saved = null;
+    }
+    var body = field("body");
+    if (saved && body && !body.value && saved.body) {
+      fields.forEach(function (name) {
+        var input = field(name);
+        if (input && !input.value && saved[name] && input.type !== "hidden") input.value = saved[name];
+      });
+      var note = document.createElement("p");
+      note.className = "notice draft-restored";
+      note.setAttribute("role", "status");
+      note.textContent = "Your comment was not posted yet; we kept what you typed.";
+      form.insertBefore(note, form.firstChild);
+    }
+    function save(sent) {
+      var data = { sent: sent, at: Date.now() };
+      fields.forEach(function (name) { var input = field(name); if (input) data[name] = input.value; });
+      if (!data.body) { store.removeItem(key); return; }
+      try { store.setItem(key, JSON.stringify(data)); } catch (e) { /* full: nothing to do */ }
+    }
+    form.addEventListener("input", function () { save(false); });
+    form.addEventListener("submit", function () { save(true); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.comment-form");
-    if (form) { armForm(form); armReplies(form); }
+    if (form) { armForm(form); armReplies(form); keepDraft(form); }
     followMissingAnchor();
   });
 })();
