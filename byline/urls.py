@@ -4,7 +4,9 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, register_converter
 
 from byline.accounts import views as account_views
-from byline.core.converters import MonthConverter, YearConverter
+from byline.accounts.signin import AdminSignInForm, SignInForm
+from byline.core import probes
+from byline.core.converters import MonthConverter, SlugPathConverter, YearConverter
 from byline.discussion import views as discussion_views
 from byline.moderation import public_views as public_moderation_views
 from byline.publishing import views as publishing_views
@@ -13,9 +15,12 @@ from byline.publishing.sitemaps import PostSitemap
 
 register_converter(MonthConverter, "mm")
 register_converter(YearConverter, "yyyy")
+register_converter(SlugPathConverter, "slugs")
 
 admin.site.site_header = "Byline"
 admin.site.site_title = "Byline admin"
+# Wrong passwords cost growing waits on the admin's sign-in too (accounts.signin).
+admin.site.login_form = AdminSignInForm
 
 publishing_patterns = (
     [
@@ -27,6 +32,7 @@ publishing_patterns = (
         path("tag/<str:slug>/", publishing_views.tag, name="tag"),
         path("author/<str:username>/", publishing_views.author, name="author"),
         path("preview/<int:pk>/", publishing_views.preview, name="preview"),
+        path("unlock/<int:pk>/", publishing_views.unlock, name="unlock"),
         path("feed/", publishing_views.listing_page(LatestPosts(), paged=False), name="feed"),
     ],
     "publishing",
@@ -47,8 +53,15 @@ discussion_patterns = (
 )
 
 urlpatterns = [
+    # For load balancers; core.probes.ProbeMiddleware answers these first (docs/operations.md).
+    path("healthz", probes.healthz, name="healthz"),
+    path("readyz", probes.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=SignInForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/verify/<str:token>/", account_views.verify_email, name="verify-email"),
@@ -58,15 +71,18 @@ urlpatterns = [
         {"sitemaps": {"posts": PostSitemap}},
         name="sitemap",
     ),
+    # The JSON API (docs/api.md), before the catch-all routes below.
+    path("", include("byline.api.urls")),
     path("moderation/", include("byline.moderation.urls")),
     path("", include((public_moderation_views.urlpatterns, "moderation-public"))),
     path("", include(discussion_patterns)),
     path("", include(publishing_patterns)),
     path(
-        "<str:slug>/comment-<int:number>/",
+        "<slugs:slug>/comment-<int:number>/",
         discussion_views.page_permalink,
         name="page-comment-permalink",
     ),
-    # Last: a bare /slug/ is how many old blogs linked posts.
-    path("<str:slug>/", publishing_views.by_slug, name="by-slug"),
+    # Last: pages (/about/, nested /about/team/), term archives (/type/aside/), and a bare
+    # /slug/, which is how many old blogs linked posts.
+    path("<slugs:slug>/", publishing_views.by_slug, name="by-slug"),
 ]

@@ -16,7 +16,7 @@ from byline.discussion.services import (
     Submission,
     validate_submission,
 )
-from byline.moderation.pipeline import form_stamp
+from byline.discussion.stamps import form_stamp
 from byline.publishing.models import Post
 
 # Bot traps (see byline.moderation.pipeline.bot_traps). The honeypot is a field people never

@@ -20,7 +20,13 @@ def owned_comment_ids(request: HttpRequest) -> frozenset[int]:
 
 
 def remember_comment(request: HttpRequest, comment_id: int) -> None:
-    """Record that this session posted ``comment_id``."""
+    """Record that this session posted ``comment_id``, under a new session key.
+
+    The session is what lets a guest edit, see and appeal their comment, so it gets a fresh
+    key the moment it starts to matter (as signing in does): a session id planted in the
+    guest's browser beforehand (session fixation) then opens nothing.
+    """
+    request.session.cycle_key()
     ids = [pk for pk in request.session.get(SESSION_KEY, []) if pk != comment_id]
     ids.append(comment_id)
     request.session[SESSION_KEY] = ids[-KEEP:]

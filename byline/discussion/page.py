@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from byline.core import memo, pagecache
 from byline.core.caching import is_personal
-from byline.discussion import fragments, pagination
+from byline.discussion import fragments, intake, pagination
 from byline.discussion.forms import CommentForm, stamp_for
 from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.ownership import owned_comment_ids
@@ -160,13 +160,7 @@ def _public_comment(post: Post, pk: int | None) -> Comment | None:
 def _standing_notes(request: HttpRequest, own: list[Comment]) -> dict[int, str]:
     """For the visitor's own comments that are not public (or were appealed): why, and their
     appeal — rendered for this visitor only, added when the page is assembled."""
-    from byline.moderation import appeals  # moderation builds on discussion, not the reverse
-
-    found = appeals.standings(own, appeals.commenter(request))
-    return {
-        pk: render_to_string("moderation/_standing.html", {"s": standing}, request)
-        for pk, standing in found.items()
-    }
+    return intake.screening().standing_notes(request, own)
 
 
 def discussion_context(

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from byline.accounts.models import User
 from byline.accounts.roles import is_moderator, require_moderator
+from byline.core import bidi
 from byline.core.rendering import COMMENT, render_body, render_markdown, safe_url
 from byline.discussion import fragments, pagination
 from byline.discussion.models import (
@@ -30,8 +31,17 @@ from byline.discussion.models import (
 )
 from byline.publishing.models import Post
 
-NAME_MAX_LENGTH = 100
-URL_MAX_LENGTH = 500
+
+def _column_limit(field: str) -> int:
+    """A Comment column's length: the form's limit is the column's, never a second number."""
+    limit = getattr(Comment._meta.get_field(field), "max_length", None)
+    assert limit is not None
+    return int(limit)
+
+
+NAME_MAX_LENGTH = _column_limit("author_name")
+EMAIL_MAX_LENGTH = _column_limit("author_email")  # 254, RFC 5321's longest usable address
+URL_MAX_LENGTH = _column_limit("author_url")
 # Line breaks and other control characters in a name or address are how header injection
 # and log forging start; nobody's real name contains one.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -95,12 +105,22 @@ def validate_submission(
         email = email.strip()
         if _CONTROL.search(name):
             errors["name"] = "Your name cannot contain line breaks or control characters."
+        elif bidi.has_direction_controls(name):
+            errors["name"] = (
+                "Your name cannot contain invisible characters that change the direction of "
+                "the text (such as right-to-left override). Please type it without them."
+            )
         elif len(name) > NAME_MAX_LENGTH:
             errors["name"] = f"Please keep your name under {NAME_MAX_LENGTH} characters."
         if not email:
             errors["email"] = "Please give your email address. It is never shown publicly."
         elif _CONTROL.search(email):
             errors["email"] = "Your email address cannot contain line breaks."
+        elif len(email) > EMAIL_MAX_LENGTH:
+            errors["email"] = (
+                f"Your email address is {len(email)} characters long; the longest an address "
+                f"can be is {EMAIL_MAX_LENGTH}. Please check it."
+            )
         else:
             try:
                 _email(email)
@@ -131,12 +151,15 @@ def validate_submission(
     return Submission(post, body, name, email, url, parent, user)
 
 
-def _auto_approves(user: User | None, post: Post, rules: DiscussionSettings) -> bool:
-    if not rules.hold_new_comments:
-        return True
-    if user is None:
+def holds_all_from(user: User | None, post: Post) -> bool:
+    """Does the site's "hold every new comment" rule hold a comment by ``user`` on ``post``?
+    (The post's author and moderators are never held by it.) Applied by the screening step
+    (moderation's pipeline), not by ``post_comment``."""
+    if not DiscussionSettings.current().hold_new_comments:
         return False
-    return user.pk == post.author_id or is_moderator(user)
+    if user is None:
+        return True
+    return not (user.pk == post.author_id or is_moderator(user))
 
 
 def _make_public(comment: Comment, now: datetime) -> None:
@@ -163,11 +186,12 @@ def post_comment(
     outcome: str = "approve",
     moderation: dict[str, Any] | None = None,
 ) -> Comment:
-    """Store a validated comment; it is public at once or held, as the site's settings say.
+    """Store a validated comment: public at once if ``outcome`` is ``approve``, else held
+    (``hold``) or filed as spam (``spam``).
 
-    ``outcome`` is the moderation pipeline's decision (``approve``, ``hold`` or ``spam``; see
-    ``byline.moderation.submit``) and ``moderation`` its findings, kept on the comment. Only
-    an approved comment can be public at once, and only if the site does not hold everything.
+    ``outcome`` is the screening's decision (``discussion.intake``: the moderation pipeline,
+    which also applies the site's "hold every new comment" rule) and ``moderation`` its
+    findings, kept on the comment. New comments come through ``intake.receive``.
     """
     if outcome not in ("approve", "hold", "spam"):
         raise ValueError(f"unknown outcome {outcome!r}")
@@ -197,7 +221,7 @@ def post_comment(
         status=Comment.Status.SPAM if outcome == "spam" else Comment.Status.PENDING,
         moderation=moderation or {},
     )
-    if outcome == "approve" and _auto_approves(submission.user, post, rules):
+    if outcome == "approve":
         _make_public(comment, now)
     comment.path = ""
     comment.save()

@@ -14,12 +14,12 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from byline.accounts import verification
 from byline.core.clientip import client_ip
 from byline.core.csrf import csrf_failed
-from byline.discussion import pagination
+from byline.discussion import intake, pagination
 from byline.discussion.forms import (
     HONEYPOT_FIELD,
     NUDGE_FIELD,
@@ -32,10 +32,8 @@ from byline.discussion.models import Comment, DiscussionSettings
 from byline.discussion.ownership import owned_comment_ids, remember_comment
 from byline.discussion.page import PAGE_PARAM, is_shown
 from byline.discussion.services import can_edit_comment
-from byline.moderation.pipeline import form_stamp
-from byline.moderation.ratelimits import RateLimited
-from byline.moderation.screening import edit_and_screen
-from byline.moderation.submit import Rejected, submit_comment
+from byline.discussion.stamps import form_stamp
+from byline.publishing import protection
 from byline.publishing.models import Post
 
 
@@ -61,6 +59,11 @@ def comment_url(comment: Comment, request: HttpRequest | None = None) -> str:
 def post(request: HttpRequest, post_id: int) -> HttpResponse:
     """Take a comment from the form under a post."""
     post_obj = get_object_or_404(Post.objects.live().select_related("author"), pk=post_id)
+    if not protection.may_read(request, post_obj):
+        # Its discussion is hidden until the reader enters the post's password.
+        from byline.publishing.views import render_locked
+
+        return render_locked(request, post_obj, status=403)
     user = request.user if request.user.is_authenticated else None
     form = CommentForm(request.POST, post=post_obj, user=user)
     if csrf_failed(request):
@@ -82,24 +85,25 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
 
     if not form.is_valid() or form.submission is None:
         return render_post(request, post_obj, form=form, status=400)
+    origin = intake.Origin(
+        channel="form",
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        honeypot=request.POST.get(HONEYPOT_FIELD, ""),
+        form_stamp=request.POST.get(STAMP_FIELD, ""),
+        nudge_acknowledged=request.POST.get(NUDGE_FIELD) == "1",
+        proven_email=verification.proven_email(request),
+    )
     try:
-        comment = submit_comment(
-            form.submission,
-            ip_address=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            honeypot=request.POST.get(HONEYPOT_FIELD, ""),
-            form_stamp=request.POST.get(STAMP_FIELD, ""),
-            nudge_acknowledged=request.POST.get(NUDGE_FIELD) == "1",
-            proven_email=verification.proven_email(request),
-        )
-    except RateLimited as exc:
+        comment = intake.receive(form.submission, origin)
+    except intake.TryLater as exc:
         form.add_error(None, str(exc))
         response = render_post(request, post_obj, form=form, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
-    except Rejected as exc:
+    except intake.Reconsider as exc:
         # The nudge: nothing is stored yet; the reader revises or posts it as it is.
-        return render_post(request, post_obj, form=form, status=200, nudge=exc.verdict.reason)
+        return render_post(request, post_obj, form=form, status=200, nudge=exc.reason)
     if user is None:
         remember_comment(request, comment.pk)
         if comment.status != Comment.Status.SPAM:
@@ -112,7 +116,7 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
     return HttpResponseRedirect(comment_url(comment, request), status=303)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Let a commenter change their comment within the edit window."""
     comment = get_object_or_404(Comment.objects.select_related("post"), pk=pk)
@@ -125,7 +129,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 # The new text passes the content checks again (see edit_and_screen).
-                comment = edit_and_screen(
+                comment = intake.revise(
                     comment, form.cleaned_data["body"], user=user, owned_ids=owned
                 )
             except ValidationError as exc:
@@ -142,16 +146,17 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def permalink(request: HttpRequest, year: int, month: str, slug: str, number: int) -> HttpResponse:
     """``…/comment-N/`` → the thread page that shows comment N."""
     return _to_comment(request, slug, number)
 
 
-@require_GET
+@require_safe
 def page_permalink(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    """``/<page-slug>/comment-N/``: the same for comments on pages (which have no date)."""
-    return _to_comment(request, slug, number)
+    """``/<page-slug>/comment-N/``: the same for comments on pages (which have no date); a
+    subpage's address (``/about/team/comment-N/``) ends in its own slug."""
+    return _to_comment(request, slug.rsplit("/", 1)[-1], number)
 
 
 def _to_comment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
@@ -167,7 +172,7 @@ def _to_comment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def csrf_token(request: HttpRequest) -> JsonResponse:
     """A CSRF token and form stamp for a page that was served without them (see
     ARCHITECTURE.md)."""

@@ -236,8 +236,9 @@ def report(
     if reason not in Report.Reason.values:
         raise ValidationError({"reason": "Please choose why you are reporting this comment."})
     note = note.strip()
-    if len(note) > 500:
-        raise ValidationError({"note": "Please keep your note under 500 characters."})
+    limit = Report._meta.get_field("note").max_length or 0
+    if len(note) > limit:
+        raise ValidationError({"note": f"Please keep your note under {limit} characters."})
     if comment.status != Comment.Status.PUBLIC:
         raise ValidationError("This comment is not public any more, so it cannot be reported.")
     reporter = reporter if reporter is not None and reporter.is_authenticated else None

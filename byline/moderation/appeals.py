@@ -42,7 +42,7 @@ from byline.moderation.audit import comment_state, record
 from byline.moderation.models import Appeal, AuditEntry
 from byline.moderation.ratelimits import COMMENT_APPEAL, hit
 
-NOTE_MAX = 500
+NOTE_MAX = Appeal._meta.get_field("note").max_length or 0  # the column's length
 APPEALABLE = (Comment.Status.PENDING, Comment.Status.SPAM, Comment.Status.REMOVED)
 
 # What the commenter is told, by the status of their comment.

@@ -16,3 +16,9 @@ class ModerationConfig(AppConfig):
         # must stop scoring with the old one.
         post_save.connect(on_version_saved_or_deleted, sender=ClassifierVersion)
         post_delete.connect(on_version_saved_or_deleted, sender=ClassifierVersion)
+
+        # Moderation is the screening step of discussion's one intake (discussion.intake).
+        from byline.discussion import intake
+        from byline.moderation.intake_screening import ModerationScreening
+
+        intake.use_screening(ModerationScreening())

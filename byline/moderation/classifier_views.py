@@ -7,12 +7,12 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from byline.moderation import learning
 
 
-@require_GET
+@require_safe
 def classifiers(request: HttpRequest) -> HttpResponse:
     """Version, decisions learned and progressive accuracy of the spam and abuse models."""
     reports = [learning.report(kind) for kind in learning.KINDS]

@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from byline.discussion.models import Comment
 from byline.moderation.forms import AuditFilterForm
@@ -114,7 +114,7 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEntr
     return form, form.filter(entries)
 
 
-@require_GET
+@require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit log, filtered by the form above it."""
     form, entries = _filtered(request)
@@ -161,7 +161,7 @@ def _csv_lines(entries: QuerySet[AuditEntry]) -> Iterator[str]:
         yield writer.writerow([csv_cell(cell) for cell in cells])
 
 
-@require_GET
+@require_safe
 def audit_log_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered audit log as a CSV file (every matching row, not one page)."""
     _form, entries = _filtered(request)

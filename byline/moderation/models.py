@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from byline.core import bidi
 from byline.core.models import SiteSettings
 
 
@@ -233,7 +234,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit log"
 
     def __str__(self) -> str:
-        who = self.actor or "Byline"
+        who = bidi.isolated(str(self.actor)) if self.actor else "Byline"
         return f"{self.created_at:%Y-%m-%d %H:%M} {who}: {self.get_action_display()} {self.target}"
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,12 +26,19 @@ from django.utils.ipv6 import clean_ipv6_address
 
 from byline.accounts.models import User
 from byline.accounts.roles import is_moderator
+from byline.discussion.intake import Reconsider
+
+# The form issues stamps (discussion); the bot check here reads and spends them.
+from byline.discussion.stamps import FORM_STAMP_SALT, STAMP_MAX_AGE, form_stamp  # noqa: F401
 from byline.moderation.models import Ban, ModerationSettings, Term
 from byline.moderation.ratelimits import COMMENT_POST, hit
 
 APPROVE, HOLD, SPAM, REJECT = "approve", "hold", "spam", "reject"
+# The shape of a verdict stored on a comment (Verdict.as_json); raise it when that changes.
+VERDICT_FORMAT = 1
+# The classifiers phase asks for revision under this name (a REJECT finding).
+NUDGE = "nudge"
 _SEVERITY = {APPROVE: 0, HOLD: 1, SPAM: 2, REJECT: 3}
-FORM_STAMP_SALT = "byline.comment-form"
 _LINK = re.compile(r"https?://|www\.|\[[^\]]*\]\(", re.IGNORECASE)
 
 
@@ -98,7 +104,9 @@ class Verdict:
         return " ".join(f.reason for f in flagged) or self.reason
 
     def as_json(self) -> dict[str, Any]:
+        """What is stored on the comment (``Comment.moderation``), versioned."""
         return {
+            "v": VERDICT_FORMAT,
             "action": self.action,
             "code": self.code,
             "reason": self.reason,
@@ -110,26 +118,42 @@ class Verdict:
             "features": {k: [[w, round(s, 3)] for w, s in v] for k, v in self.features.items()},
         }
 
+    @classmethod
+    def from_json(cls, data: Any) -> Verdict | None:
+        """The verdict stored on a comment, or None if it has none (imported, or older than
+        verdicts). The one reader of ``Comment.moderation``: the queue and screening use it.
+        Format 0 (no "v") has the same fields; a newer format than this code knows is read
+        for the fields it shares."""
+        if not isinstance(data, dict) or not data.get("action"):
+            return None
+        findings = [
+            Finding(**{k: str(f.get(k, "")) for k in ("phase", "action", "code", "reason")})
+            for f in data.get("findings") or []
+            if isinstance(f, dict) and f.get("action") in _SEVERITY
+        ]
+        features = {
+            str(kind): [(str(w), float(s)) for w, s in words or []]
+            for kind, words in (data.get("features") or {}).items()
+        }
+        return cls(
+            action=str(data["action"]),
+            code=str(data.get("code", "")),
+            reason=str(data.get("reason", "")),
+            phase=str(data.get("phase", "")),
+            findings=findings,
+            scores={str(k): float(v) for k, v in (data.get("scores") or {}).items()},
+            features=features,
+            thresholds={str(k): float(v) for k, v in (data.get("thresholds") or {}).items()},
+            record=dict(data.get("record") or {}),
+        )
 
-class Rejected(Exception):
+
+class Rejected(Reconsider):
     """The reader must change something before the comment can be stored (text kept)."""
 
     def __init__(self, verdict: Verdict) -> None:
         self.verdict = verdict
         super().__init__(verdict.reason)
-
-
-STAMP_MAX_AGE = 86400
-
-
-def form_stamp(now: datetime | None = None, *, confirm: bool = False) -> str:
-    """The signed time a comment form was shown, for the minimum-time bot check.
-    ``confirm``: the no-JavaScript "Confirm your comment" page, whose reader typed the comment
-    earlier, so answering it fast is normal — too fast there holds instead of filing spam."""
-    shown = int((now or timezone.now()).timestamp())
-    # A random part makes every stamp single-use (see spend_stamp) even within one second.
-    nonce = secrets.token_hex(4)
-    return signing.dumps([shown, int(confirm), nonce], salt=FORM_STAMP_SALT)
 
 
 def _stamp_key(stamp: str) -> str:
@@ -301,6 +325,24 @@ def links(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
         )
 
 
+def site_holds(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
+    """The site's "hold every new comment for review" (discussion settings)."""
+    from byline.discussion.services import holds_all_from
+    from byline.publishing.models import Post
+
+    post = Post(pk=ctx.post_id)
+    post.author_id = ctx.post_author_id  # type: ignore[assignment]  # all the rule reads
+    if holds_all_from(ctx.user, post):
+        verdict.add(
+            Finding(
+                "site_holds",
+                HOLD,
+                "hold_all",
+                "This site has every new comment checked by a moderator before it appears.",
+            )
+        )
+
+
 def trust(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> None:
     if rules.trust_threshold == 0:
         return
@@ -391,7 +433,7 @@ def classifiers(ctx: Context, rules: ModerationSettings, verdict: Verdict) -> No
             if rules.nudge and not ctx.nudge_acknowledged and ctx.form_stamp is not None:
                 verdict.add(
                     Finding(
-                        "nudge",
+                        NUDGE,
                         REJECT,
                         "nudge",
                         "This comment may come across as abusive. You can revise it, or post it "
@@ -413,9 +455,17 @@ PHASES: list[Phase] = [
     bans,
     word_lists,
     links,
+    site_holds,
     trust,
     classifiers,
 ]
+
+
+# The phases that judge the text itself: an edit, or a comment that did not come through the
+# form (an import), passes these again. Findings from the others (trust, bot traps, the site's
+# hold) are about the submission and stay with the comment.
+CONTENT_PHASES: list[Phase] = [bans, word_lists, links, classifiers]
+CONTENT_FINDING_PHASES = frozenset({phase.__name__ for phase in CONTENT_PHASES} | {NUDGE})
 
 
 def run(ctx: Context, phases: list[Phase] | None = None, verdict: Verdict | None = None) -> Verdict:

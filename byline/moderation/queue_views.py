@@ -30,11 +30,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from byline.accounts.models import User
 from byline.discussion.models import Comment, RemovalReason
-from byline.moderation import actions, appeals, calibration
+from byline.moderation import actions, appeals, calibration, pipeline
 from byline.moderation.history import History, histories
 from byline.moderation.models import Appeal, ModerationSettings
 
@@ -98,8 +98,8 @@ class Score:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """The pipeline's stored verdict, shaped for the page."""
+class ShownVerdict:
+    """The pipeline's stored verdict (``pipeline.Verdict.from_json``), shaped for the page."""
 
     recorded: bool
     action: str = ""
@@ -117,43 +117,37 @@ class QueueItem:
 
     comment: Comment
     history: History
-    verdict: Verdict
+    verdict: ShownVerdict
     replying_to: Comment | None
 
 
-def _verdict(comment: Comment, rules: ModerationSettings) -> Verdict:
-    data: Any = comment.moderation
-    if not isinstance(data, dict) or not data.get("action"):
-        return Verdict(recorded=False)
+def _verdict(comment: Comment, rules: ModerationSettings) -> ShownVerdict:
+    stored = pipeline.Verdict.from_json(comment.moderation)
+    if stored is None:
+        return ShownVerdict(recorded=False)
     # The thresholds the comment was judged by (older verdicts did not record them: today's).
-    thresholds = {**calibration.current_thresholds(), **(data.get("thresholds") or {})}
-    features = data.get("features") or {}
+    thresholds = {**calibration.current_thresholds(), **stored.thresholds}
     scores = []
-    for kind, value in sorted((data.get("scores") or {}).items()):
-        words = [(str(w), float(s)) for w, s in features.get(kind) or []]
+    for kind, value in sorted(stored.scores.items()):
+        words = stored.features.get(kind, [])
         scores.append(
             Score(
-                kind=str(kind),
-                score=float(value),
+                kind=kind,
+                score=value,
                 threshold=thresholds.get(kind, 1.0),
                 up=[(w, s) for w, s in words if s > 0],
                 down=[(w, s) for w, s in words if s < 0],
             )
         )
-    findings = [
-        {k: str(f.get(k, "")) for k in ("phase", "action", "code", "reason")}
-        for f in data.get("findings") or []
-        if isinstance(f, dict)
-    ]
-    action, reason = str(data["action"]), str(data.get("reason", ""))
-    if len(findings) == 1 and findings[0]["reason"] == reason:
+    findings = [dict(f.__dict__) for f in stored.findings]
+    if len(findings) == 1 and findings[0]["reason"] == stored.reason:
         findings = []
-    return Verdict(
+    return ShownVerdict(
         recorded=True,
-        action=action,
-        label=VERDICT_LABELS.get(action, action),
-        reason=reason,
-        phase=str(data.get("phase", "")),
+        action=stored.action,
+        label=VERDICT_LABELS.get(stored.action, stored.action),
+        reason=stored.reason,
+        phase=stored.phase,
         findings=findings,
         scores=scores,
     )
@@ -247,7 +241,7 @@ def _form_context() -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 def queue(request: HttpRequest) -> HttpResponse:
     """A tab of the queue, 50 comments a page."""
     tab = _tab(request.GET.get("tab"))

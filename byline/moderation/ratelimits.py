@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
+from byline.core.cache import CacheUnavailable
+from byline.discussion.intake import TryLater
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -56,19 +59,38 @@ COMMENT_APPEAL = RateLimitedAction(
     per_account=Limit(5, 3600),
     message="You have asked for several reviews in a short time. Please wait a little",
 )
-REGISTRY = {action.name: action for action in (COMMENT_POST, COMMENT_REPORT, COMMENT_APPEAL)}
+# Creating accounts: a person makes one; a script probing which usernames exist makes many.
+SIGN_UP = RateLimitedAction(
+    "sign_up",
+    per_ip=Limit(10, 3600),
+    message="Several accounts were created from your address in the last hour. Please wait",
+)
+REGISTRY = {
+    action.name: action for action in (COMMENT_POST, COMMENT_REPORT, COMMENT_APPEAL, SIGN_UP)
+}
 
 
-class RateLimited(Exception):
-    """Raised when an action is over its limit; ``retry_after`` is in whole seconds."""
+class RateLimited(TryLater):
+    """Raised when an action is over its limit; ``retry_after`` is in whole seconds. (A
+    ``discussion.intake.TryLater``, so the comment form handles it without knowing moderation.)"""
 
-    def __init__(self, action: RateLimitedAction, retry_after: int) -> None:
+    def __init__(self, action: RateLimitedAction, retry_after: int, *, reason: str = "") -> None:
         self.action = action
-        self.retry_after = retry_after
         super().__init__(
-            f"{action.message} — you can try again in {retry_after} second"
-            f"{'s' if retry_after != 1 else ''}. Your text is kept below."
+            f"{reason or action.message} — you can try again in {retry_after} second"
+            f"{'s' if retry_after != 1 else ''}. Your text is kept below.",
+            retry_after,
         )
+
+
+# When the counters' store (Redis) does not answer, nobody can be counted, so limited actions
+# are refused for a short while — the policy for a store that is down is "closed", said in
+# plain words, with the reader's text kept (docs/operations.md). Pages keep serving.
+UNCOUNTABLE = (
+    "We cannot take this right now because part of the site is briefly unavailable. "
+    "Nothing was lost"
+)
+UNCOUNTABLE_RETRY = 30
 
 
 def ip_scope(ip: str | None) -> str | None:
@@ -115,6 +137,8 @@ def hit(
         except ValueError:  # evicted between add and incr
             cache.set(key, 1, timeout=limit.seconds + 5)
             used = 1
+        except CacheUnavailable:
+            raise RateLimited(action, UNCOUNTABLE_RETRY, reason=UNCOUNTABLE) from None
         if used > limit.count:
             worst = max(worst, math.ceil((window + 1) * limit.seconds - now))
     if worst:

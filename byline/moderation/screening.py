@@ -23,12 +23,7 @@ from byline.moderation import pipeline
 from byline.moderation.audit import comment_state, record
 from byline.moderation.models import AuditEntry
 
-CONTENT_PHASES: list[pipeline.Phase] = [
-    pipeline.bans,
-    pipeline.word_lists,
-    pipeline.links,
-    pipeline.classifiers,
-]
+CONTENT_PHASES = pipeline.CONTENT_PHASES
 
 
 @dataclass
@@ -98,9 +93,6 @@ def screen_comments(comments: Iterable[Comment], *, apply: bool = True) -> Scree
     return result
 
 
-_CONTENT_PHASE_NAMES = {"bans", "word_lists", "links", "classifiers", "nudge"}
-
-
 @transaction.atomic
 def edit_and_screen(
     comment: Comment,
@@ -114,12 +106,19 @@ def edit_and_screen(
     a held one keeps waiting with its verdict brought up to date, so the queue never shows the
     reasons for text that is gone. The verdict is audited either way."""
     before = comment_state(comment)
+    was_public = comment.status == Comment.Status.PUBLIC
     comment = edit_comment(comment, body, user=user, owned_ids=owned_ids)
-    # Findings about the submission itself (trust, bot traps…) still hold; the content ones
-    # are replaced by the new text's.
+    # Findings about the submission itself (trust, bot traps…) still hold for a comment that
+    # waits; the content ones are replaced by the new text's. A public comment's holds were
+    # settled when it was published (a moderator approved the new commenter): carried over,
+    # they would send every edit of an approved guest comment back to the queue.
     verdict = pipeline.Verdict()
-    for finding in (comment.moderation or {}).get("findings", []):
-        if finding.get("phase") not in _CONTENT_PHASE_NAMES:
-            verdict.add(pipeline.Finding(**finding))
+    stored = pipeline.Verdict.from_json(comment.moderation)
+    for finding in stored.findings if stored is not None else []:
+        if finding.phase in pipeline.CONTENT_FINDING_PHASES:
+            continue
+        if was_public and finding.action in (pipeline.HOLD, pipeline.SPAM):
+            continue
+        verdict.add(finding)
     pipeline.run(_context(comment), phases=CONTENT_PHASES, verdict=verdict)
     return _apply(comment, verdict, before, why="Edited by its writer")

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
@@ -226,7 +227,7 @@ def test_it_shows_a_hostile_name_as_text(name: str, post: Post, stranger: Client
 def test_it_shows_a_script_name_escaped(post: Post, stranger: Client) -> None:
     stranger.post(post_url(post), guest_fields(name="<script>alert(1)</script>"))
     page = Client().get(post.get_absolute_url()).content.decode()
-    assert '<span class="author">&lt;script&gt;alert(1)&lt;/script&gt;</span>' in page
+    assert '<span class="author"><bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi></span>' in page
     assert "<script>alert(1)" not in page
 
 
@@ -812,3 +813,24 @@ def test_an_edit_is_sanitised_like_a_new_comment(
     comment.refresh_from_db()
     assert comment.body == payload
     assert markup_problems(comment.body_html) == []
+
+
+def test_a_planted_session_id_does_not_open_the_guests_comment(post: Post) -> None:
+    """Session fixation: an attacker who set the guest's session cookie beforehand must not
+    be able to edit what the guest then posts."""
+    attacker = Client()
+    attacker.get("/session/csrf/")  # any request that gives the attacker a session...
+    attacker.session.save()
+    planted = attacker.session.session_key
+    assert planted
+    guest = Client()
+    guest.cookies[settings.SESSION_COOKIE_NAME] = planted  # ...planted in the guest's browser
+    guest.post(post_url(post), guest_fields(body="Mine."))
+    comment = Comment.objects.get()
+    assert guest.get(edit_url(comment)).status_code == 200  # the guest still may
+    assert guest.cookies[settings.SESSION_COOKIE_NAME].value != planted
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted
+    assert attacker.get(edit_url(comment)).status_code == 403
+    assert attacker.post(edit_url(comment), {"body": "Hijacked."}).status_code == 403
+    comment.refresh_from_db()
+    assert comment.body == "Mine."

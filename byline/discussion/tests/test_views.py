@@ -32,7 +32,7 @@ def test_a_guest_comment_is_published_numbered_and_linked(stranger, post):
 def test_a_blank_name_posts_as_anonymous(stranger, post):
     stranger.post(comment_url(post), guest(name=""))
     assert (
-        '<span class="author">Anonymous</span>'
+        '<span class="author"><bdi>Anonymous</bdi></span>'
         in stranger.get(post.get_absolute_url()).content.decode()
     )
 
@@ -40,7 +40,9 @@ def test_a_blank_name_posts_as_anonymous(stranger, post):
 def test_a_guest_website_links_their_name(stranger, post):
     stranger.post(comment_url(post), guest(url="https://pat.example.org/"))
     page = stranger.get(post.get_absolute_url()).content.decode()
-    assert '<a href="https://pat.example.org/" rel="nofollow ugc noopener">Pat</a>' in page
+    assert (
+        '<a href="https://pat.example.org/" rel="nofollow ugc noopener"><bdi>Pat</bdi></a>' in page
+    )
 
 
 def test_a_signed_in_reader_comments_under_their_account(login, reader, post):
@@ -50,7 +52,7 @@ def test_a_signed_in_reader_comments_under_their_account(login, reader, post):
     comment = Comment.objects.get()
     assert comment.user == reader and comment.author_name == ""
     page = client.get(post.get_absolute_url()).content.decode()
-    assert "Commenting as <strong>Reader</strong>" in page
+    assert "Commenting as <strong><bdi>Reader</bdi></strong>" in page
 
 
 def test_the_post_author_is_marked(login, author, post):
@@ -63,7 +65,7 @@ def test_the_post_author_is_marked(login, author, post):
 def test_replying_threads_and_the_reply_form_says_to_whom(stranger, post, add_comment):
     parent = add_comment(post, "parent text", name="Lena")
     form_page = stranger.get(f"{post.get_absolute_url()}?replyto={parent.pk}").content.decode()
-    assert "Reply to comment 1 by Lena" in form_page
+    assert "Reply to comment 1 by <bdi>Lena</bdi>" in form_page
     assert f'name="parent" value="{parent.pk}"' in form_page
     stranger.post(comment_url(post), guest(parent=parent.pk, body="child text"))
     child = Comment.objects.get(body="child text")

@@ -22,3 +22,22 @@ def test_the_demo_queue_holds_the_hostile_comment_with_reasons_and_files_the_spa
     assert spam.moderation["code"] == "blocked_term"
     load_demo()  # idempotent
     assert Comment.objects.exclude(status=Comment.Status.PUBLIC).count() == 3
+
+
+def test_the_demo_thread_comes_in_through_the_readers_intake():
+    from byline.demo.content import COMMENTS
+    from byline.moderation.models import AuditEntry
+
+    result = load_demo()
+    thread = list(
+        Comment.objects.filter(post=result.post, status=Comment.Status.PUBLIC).order_by("number")
+    )
+    assert [c.number for c in thread] == list(range(1, len(COMMENTS) + 1))
+    for comment in thread:
+        # Every comment carries the pipeline's verdict and its audit row, as a reader's does.
+        assert comment.moderation.get("action"), comment
+        assert AuditEntry.objects.filter(comment=comment, action=AuditEntry.Action.VERDICT).exists()
+    held = [c for c in thread if c.moderation["action"] != "approve"]
+    assert held  # the demo guests are new commenters: the pipeline holds them
+    for comment in held:  # what the pipeline held, a moderator approved, on the record
+        assert AuditEntry.objects.filter(comment=comment, action=AuditEntry.Action.APPROVE)

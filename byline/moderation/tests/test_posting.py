@@ -340,3 +340,24 @@ def test_the_confirm_page_and_stamps_resist_replay(post):
     assert second.status == Comment.Status.PUBLIC
     assert third.status == Comment.Status.PENDING
     assert third.moderation["code"] == "reused_form_stamp"
+
+
+def test_editing_an_approved_guest_comment_keeps_it_public(post, stranger, moderator):
+    from byline.moderation import actions
+
+    send(stranger, post, "A first comment from a new guest, about the timetable.")
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PENDING  # a new commenter's first comment waits
+    assert "new_commenter" in {f["code"] for f in comment.moderation["findings"]}
+    actions.approve(comment, by=moderator)
+    page = stranger.get(f"/comments/{comment.pk}/edit/").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert csrf is not None
+    response = stranger.post(
+        f"/comments/{comment.pk}/edit/",
+        {"csrfmiddlewaretoken": csrf.group(1), "body": "A first comment, typo fixed."},
+    )
+    assert response.status_code == 303
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PUBLIC and comment.body.endswith("typo fixed.")
+    assert "new_commenter" not in {f["code"] for f in comment.moderation["findings"]}

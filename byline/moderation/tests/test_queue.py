@@ -184,10 +184,10 @@ def test_an_item_shows_verdict_scores_parent_and_history(
     for word in up + down:
         assert f"<q>{escape(word)}</q>" in html
     # The parent's excerpt, the commenter's details and their history by email.
-    assert "In reply to Pat" in html and "offered the ferry crews a new contract" in html
+    assert "In reply to <bdi>Pat</bdi>" in html and "offered the ferry crews a new contract" in html
     assert "dan@example.org" in html and "192.0.2.9" in html
     assert "1 approved" in html and "0 removed or spam" in html and "1 pending" in html
-    assert "<q>Dan</q>" in html  # another name used with the same email and IP
+    assert "<q><bdi>Dan</bdi></q>" in html  # another name used with the same email and IP
     # The rendered body and the raw text.
     assert hostile.body_html in html
     assert "by their ears." in html

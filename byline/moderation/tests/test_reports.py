@@ -92,7 +92,7 @@ def test_the_report_page_shows_the_comment_and_the_reasons_and_is_never_cached(s
     assert response.status_code == 200
     page = response.content.decode()
     assert "The harbor <strong>bridge</strong> opens at noon." in page
-    assert "comment 1 by Lena" in page
+    assert "comment 1 by <bdi>Lena</bdi>" in page
     for value, label in Report.Reason.choices:
         assert f'value="{value}"' in page and label in page
     assert "csrfmiddlewaretoken" in page
