@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -34,7 +35,23 @@ from byline.publishing.models import Category, Menu, MenuItem, Post, Tag, Taxono
 
 pytestmark = pytest.mark.django_db
 
-WPTT = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "wptt"
+
+def _wptt_dir() -> Path:
+    """``shared/fixtures/wptt``: set BYLINE_SHARED_DIR, else beside the checkout (the
+    development layout, /work/main next to /work/shared), else /work/shared (where a CI clone
+    elsewhere on the same machine finds it)."""
+    candidates = [
+        *([Path(os.environ["BYLINE_SHARED_DIR"])] if os.environ.get("BYLINE_SHARED_DIR") else []),
+        Path(__file__).resolve().parents[4] / "shared",
+        Path("/work/shared"),
+    ]
+    for shared in candidates:
+        if (shared / "fixtures" / "wptt").is_dir():
+            return shared / "fixtures" / "wptt"
+    return candidates[0] / "fixtures" / "wptt"  # missing: the tests say so and fail
+
+
+WPTT = _wptt_dir()
 THEME_UNIT = WPTT / "themeunittestdata.wordpress.xml"
 BLOCKS = WPTT / "64-block-test-data.xml"
 
