@@ -94,6 +94,7 @@ from common import (
     sign_in,
 )
 
+OUTAGE_WORD = {"kill": "killed", "pause": "paused (SIGSTOP)"}
 MIX = (("read", 0.80), ("comment", 0.15), ("moderate", 0.05))
 GUEST_MIN_AGE = 3.2  # s between a guest's /session/csrf/ and their POST (timing check: 3 s)
 PASSWORD = "fault-bench-Moderator-1"
@@ -709,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         redis.pause()
                     events["outage_start"] = time.time()
-                    log(f"redis {a.outage_mode}ed for {a.redis_outage:g} s")
+                    log(f"redis {OUTAGE_WORD[a.outage_mode]} for {a.redis_outage:g} s")
                 elif "outage_start" in events and "outage_end" not in events and now >= out_end:
                     if a.outage_mode == "kill":
                         redis.start()
@@ -904,7 +905,9 @@ def summary(result: dict[str, Any]) -> str:
         db += " + Redis (own redis-server)"
     title = f"## Soak, {o['minutes']:g} min — {db}"
     if o["redis_outage"]:
-        title += f", Redis {o['outage_mode']}ed for {o['redis_outage']:g} s in the middle"
+        title += (
+            f", Redis {OUTAGE_WORD[o['outage_mode']]} for {o['redis_outage']:g} s in the middle"
+        )
     lines = [
         title,
         "",
