@@ -185,7 +185,7 @@ def add_comment() -> Callable[..., Comment]:
         )
         # What the site's "hold every new comment" rule decides in the pipeline, applied here
         # without the rest of the screening (tests of screening post through the intake).
-        outcome = "hold" if holds_all_from(user, post) else "approve"
+        outcome = "hold" if holds_all_from(user, post.author_id) else "approve"
         return post_comment(submission, ip_address="127.0.0.1", now=now, outcome=outcome)
 
     return add

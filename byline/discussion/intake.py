@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from byline.accounts.models import User
 from byline.discussion.models import Comment
-from byline.discussion.services import Submission, post_comment
+from byline.discussion.services import Submission, edit_comment, post_comment
 
 APPROVE, HOLD, SPAM = "approve", "hold", "spam"
 
@@ -118,8 +118,6 @@ class _PublishEverything:
     def revise(
         self, comment: Comment, body: str, *, user: User | None, owned_ids: frozenset[int]
     ) -> Comment:
-        from byline.discussion.services import edit_comment
-
         return edit_comment(comment, body, user=user, owned_ids=owned_ids)
 
     def standing_notes(self, request: HttpRequest, own: list[Comment]) -> dict[int, str]:

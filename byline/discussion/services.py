@@ -151,15 +151,15 @@ def validate_submission(
     return Submission(post, body, name, email, url, parent, user)
 
 
-def holds_all_from(user: User | None, post: Post) -> bool:
-    """Does the site's "hold every new comment" rule hold a comment by ``user`` on ``post``?
-    (The post's author and moderators are never held by it.) Applied by the screening step
-    (moderation's pipeline), not by ``post_comment``."""
+def holds_all_from(user: User | None, post_author_id: int | None) -> bool:
+    """Does the site's "hold every new comment" rule hold a comment by ``user`` on a post by
+    ``post_author_id``? (The post's author and moderators are never held by it.) Applied by
+    the screening step (moderation's pipeline), not by ``post_comment``."""
     if not DiscussionSettings.current().hold_new_comments:
         return False
     if user is None:
         return True
-    return not (user.pk == post.author_id or is_moderator(user))
+    return not (user.pk == post_author_id or is_moderator(user))
 
 
 def _make_public(comment: Comment, now: datetime) -> None:

@@ -65,8 +65,15 @@ SIGN_UP = RateLimitedAction(
     per_ip=Limit(10, 3600),
     message="Several accounts were created from your address in the last hour. Please wait",
 )
+# Guessing a protected post's password (publishing.protection).
+POST_UNLOCK = RateLimitedAction(
+    "post_unlock",
+    per_ip=Limit(10, 600),
+    message="You have tried several passwords in a short time. Please wait a little",
+)
 REGISTRY = {
-    action.name: action for action in (COMMENT_POST, COMMENT_REPORT, COMMENT_APPEAL, SIGN_UP)
+    action.name: action
+    for action in (COMMENT_POST, COMMENT_REPORT, COMMENT_APPEAL, SIGN_UP, POST_UNLOCK)
 }
 
 

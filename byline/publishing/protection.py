@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from byline.core import pagecache
-from byline.moderation.ratelimits import Limit, RateLimitedAction
+from byline.moderation.ratelimits import POST_UNLOCK
 from byline.publishing.models import Post
 
 COOKIE_NAME = pagecache.UNLOCK_COOKIE
@@ -32,11 +32,7 @@ COOKIE_MAX_AGE = 10 * 24 * 3600
 # the cookie well under browsers' 4 KB.
 MAX_UNLOCKED = 40
 
-UNLOCK_ATTEMPT = RateLimitedAction(
-    "post_unlock",
-    per_ip=Limit(10, 600),
-    message="You have tried several passwords in a short time. Please wait a little",
-)
+UNLOCK_ATTEMPT = POST_UNLOCK  # declared with every other limit
 
 
 def _digest(post: Post) -> str:
